@@ -1,0 +1,1 @@
+"""Speed benchmarks of the simulation engine against reference engines (workload HCE-ref v1)."""

@@ -1,0 +1,291 @@
+"""Compare engines on HCE-ref v1: interleaved runs, medians, ratios, history.
+
+Usage::
+
+    python -m benchmarks.runner [--engines careshift,heapq,simpy] [--years 5]
+        [--seeds 3] [--scales [0.2,0.4,1,2,4]] [--history benchmarks/history.jsonl]
+        [--no-history] [--quick]
+
+Each run is a fresh ``python -m benchmarks.hce_ref`` subprocess, so engines
+never share a heap, caches or import state. Runs are interleaved (for each
+seed, every engine, the engine order rotating from seed to seed) so that a
+drift in machine speed hits every engine alike. The table gives per-engine
+medians; the headline figures are the ratios of median logical events/s,
+careshift/heapq and careshift/simpy, because wall seconds drift by about
++-15 % on shared machines while ratios of engines run side by side hold.
+
+``--scales`` (alone: the spec's 0.2,0.4,1,2,4) adds the scaling series:
+events/s of careshift and heapq at each scale, over the same seeds. Every
+invocation appends one JSON record to the history file (``--no-history``
+to skip). ``--quick`` is a smoke check: 1 year, 1 seed (scales become 1).
+An engine that fails is reported and skipped, never fatal.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+from importlib import metadata
+from pathlib import Path
+
+from benchmarks.hce_ref import ENGINES
+from benchmarks.workload import SPEC
+
+ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_HISTORY = Path("benchmarks") / "history.jsonl"
+SPEC_SCALES = (0.2, 0.4, 1.0, 2.0, 4.0)
+SCALING_ENGINES = ("careshift", "heapq")
+RATIOS = (("careshift", "heapq"), ("careshift", "simpy"))
+PACKAGES = ("careshift", "simpy", "numpy")
+
+
+def run_once(engine: str, years: float, seed: int, scale: float) -> dict:
+    """Run one replication in a fresh interpreter.
+
+    Parameters
+    ----------
+    engine : str
+        Engine name understood by :mod:`benchmarks.hce_ref`.
+    years : float
+        Simulated years.
+    seed : int
+        Random seed.
+    scale : float
+        Population multiplier.
+
+    Returns
+    -------
+    dict
+        The JSON record of :mod:`benchmarks.hce_ref`, or ``{"error": str}``
+        with the last line of the subprocess's stderr when it failed.
+    """
+    cmd = [sys.executable, "-m", "benchmarks.hce_ref", "--engine", engine,
+           "--years", repr(years), "--seed", str(seed), "--scale", repr(scale)]
+    proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, check=False)
+    if proc.returncode != 0:
+        lines = proc.stderr.strip().splitlines()
+        return {"error": f"exit {proc.returncode}: {lines[-1] if lines else 'no message'}"}
+    try:
+        return json.loads(proc.stdout.strip().splitlines()[-1])
+    except (IndexError, ValueError):
+        return {"error": "no JSON line on stdout"}
+
+
+def interleaved(engines: list[str], seeds: list[int], years: float, scale: float,
+                failed: dict[str, str]) -> dict[str, list[dict]]:
+    """Run every engine on every seed, interleaved; skip engines once they fail.
+
+    Parameters
+    ----------
+    engines : list of str
+        Engine names.
+    seeds : list of int
+        Seeds; for the i-th seed the engine order is rotated by i.
+    years : float
+        Simulated years.
+    scale : float
+        Population multiplier.
+    failed : dict of str to str
+        Engines already known to fail, with the reason; updated in place.
+
+    Returns
+    -------
+    dict of str to list of dict
+        Successful run records per engine (engines that never ran are absent).
+    """
+    runs: dict[str, list[dict]] = {}
+    for i, seed in enumerate(seeds):
+        k = i % len(engines)
+        for engine in engines[k:] + engines[:k]:
+            if engine in failed:
+                continue
+            record = run_once(engine, years, seed, scale)
+            if "error" in record:
+                failed[engine] = record["error"]
+                print(f"  {engine:<10} seed {seed}: FAILED, skipping it ({record['error']})",
+                      file=sys.stderr)
+                continue
+            print(f"  {engine:<10} seed {seed} scale {scale:g}: "
+                  f"{record['events_per_s']:,.0f} events/s", file=sys.stderr)
+            runs.setdefault(engine, []).append(record)
+    return runs
+
+
+def medians(runs: dict[str, list[dict]]) -> dict[str, dict]:
+    """Median wall seconds, events, events/s and peak RSS (MiB) per engine.
+
+    A key whose values are all missing (peak RSS where unknown) is left out.
+    """
+    out = {}
+    for engine, records in runs.items():
+        out[engine] = {"runs": len(records)}
+        for key in ("wall_s", "events", "events_per_s", "peak_rss_mb"):
+            values = [r[key] for r in records if r.get(key) is not None]
+            if values:
+                out[engine][key] = statistics.median(values)
+    return out
+
+
+def ratios(med: dict[str, dict]) -> dict[str, float | None]:
+    """Ratios of median events/s, e.g. ``"careshift/heapq"``; None if one is missing."""
+    return {f"{num}/{den}": (med[num]["events_per_s"] / med[den]["events_per_s"]
+                             if num in med and den in med else None)
+            for num, den in RATIOS}
+
+
+def check_same_trajectory(runs: dict[str, list[dict]]) -> list[str]:
+    """Seeds on which heapq and simpy disagree (they must be identical)."""
+    by_seed = {e: {r["seed"]: r for r in runs.get(e, [])} for e in ("heapq", "simpy")}
+    return [f"seed {s}: heapq and simpy differ"
+            for s in sorted(by_seed["heapq"].keys() & by_seed["simpy"].keys())
+            if by_seed["heapq"][s]["metrics"] != by_seed["simpy"][s]["metrics"]
+            or by_seed["heapq"][s]["events"] != by_seed["simpy"][s]["events"]]
+
+
+def print_table(med: dict[str, dict], rat: dict[str, float | None],
+                failed: dict[str, str], engines: list[str]) -> None:
+    """Print the medians table and the headline ratios to stdout."""
+    heapq_rate = med.get("heapq", {}).get("events_per_s")
+    print(f"{'engine':<10} {'runs':>4} {'wall s':>9} {'events':>11} "
+          f"{'events/s':>11} {'peak MiB':>9} {'x heapq':>8}")
+    for engine in engines:
+        if engine not in med:
+            print(f"{engine:<10} skipped: {failed.get(engine, 'no run')}")
+            continue
+        m = med[engine]
+        vs = f"{m['events_per_s'] / heapq_rate:8.3f}" if heapq_rate else f"{'-':>8}"
+        rss = f"{m['peak_rss_mb']:9.1f}" if "peak_rss_mb" in m else f"{'-':>9}"
+        print(f"{engine:<10} {m['runs']:>4} {m['wall_s']:9.2f} {m['events']:>11,.0f} "
+              f"{m['events_per_s']:>11,.0f} {rss} {vs}")
+    for name, value in rat.items():
+        shown = f"{value:.3f}" if value is not None else "n/a (an engine is missing)"
+        print(f"ratio {name} of events/s: {shown}")
+
+
+def git_state() -> dict[str, object]:
+    """Commit of the checkout and whether it has uncommitted changes (read-only)."""
+    def git(*args: str) -> str | None:
+        try:
+            proc = subprocess.run(["git", *args], cwd=ROOT, capture_output=True,
+                                  text=True, check=False)
+        except OSError:
+            return None
+        return proc.stdout.strip() if proc.returncode == 0 else None
+
+    commit = git("rev-parse", "HEAD")
+    status = git("--no-optional-locks", "status", "--porcelain")
+    return {"commit": commit, "dirty": bool(status) if status is not None else None}
+
+
+def versions() -> dict[str, str | None]:
+    """Versions of Python and of the packages that matter to the timings."""
+    out: dict[str, str | None] = {"python": platform.python_version()}
+    for name in PACKAGES:
+        try:
+            out[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            out[name] = None
+    return out
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    """Parse the command line (see the module docstring)."""
+    parser = argparse.ArgumentParser(
+        prog="python -m benchmarks.runner",
+        description="Compare engines on HCE-ref v1 (ratios of logical events/s).")
+    parser.add_argument("--engines", default="careshift,heapq,simpy",
+                        help="comma-separated engines (default careshift,heapq,simpy)")
+    parser.add_argument("--years", type=float, default=5.0,
+                        help="simulated years per run (default 5)")
+    parser.add_argument("--seeds", type=int, default=3,
+                        help="number of seeds, 1..N (default 3)")
+    parser.add_argument("--scales", nargs="?", const=",".join(f"{s:g}" for s in SPEC_SCALES),
+                        default=None,
+                        help="run the scaling series at these scales "
+                             "(alone: the spec's 0.2,0.4,1,2,4)")
+    parser.add_argument("--history", type=Path, default=None,
+                        help="JSON-lines file to append to (default benchmarks/history.jsonl)")
+    parser.add_argument("--no-history", action="store_true",
+                        help="do not append to the history file")
+    parser.add_argument("--quick", action="store_true",
+                        help="smoke check: 1 year, 1 seed, scale 1")
+    args = parser.parse_args(argv)
+    args.engines = [e.strip() for e in args.engines.split(",") if e.strip()]
+    try:
+        args.scales = ([float(s) for s in args.scales.split(",") if s.strip()]
+                       if args.scales is not None else [])
+    except ValueError:
+        parser.error(f"--scales: not a list of numbers: {args.scales!r}")
+    if args.quick:
+        args.years, args.seeds = 1.0, 1
+        args.scales = [1.0] if args.scales else []
+    unknown = [e for e in args.engines if e not in ENGINES]
+    if unknown:
+        parser.error(f"unknown engine(s) {', '.join(unknown)}; known: {', '.join(ENGINES)}")
+    if args.seeds < 1 or not args.engines:
+        parser.error("need at least one seed and one engine")
+    return args
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Command-line entry point; returns the exit status (1 if no engine ran)."""
+    args = parse_args(argv)
+    seeds = list(range(1, args.seeds + 1))
+    failed: dict[str, str] = {}
+
+    print(f"{SPEC}: {', '.join(args.engines)}; {args.years:g} years, seeds "
+          f"{seeds}, scale 1", file=sys.stderr)
+    runs = interleaved(args.engines, seeds, args.years, 1.0, failed)
+    med = medians(runs)
+    rat = ratios(med)
+    print(f"\n{SPEC}, {args.years:g} simulated years, medians over seeds {seeds}, scale 1")
+    print_table(med, rat, failed, args.engines)
+    mismatches = check_same_trajectory(runs)
+    for line in mismatches:
+        print(f"WARNING: {line} (same seed must give the same trajectory)")
+
+    scaling: dict[str, dict[str, float]] = {}
+    if args.scales:
+        engines = [e for e in SCALING_ENGINES if e in args.engines and e not in failed]
+        print(f"\nscaling series: median events/s of {', '.join(engines) or 'no engine'} by scale")
+        for scale in args.scales:
+            series = interleaved(engines, seeds, args.years, scale, failed)
+            for engine, med_s in medians(series).items():
+                scaling.setdefault(engine, {})[f"{scale:g}"] = med_s["events_per_s"]
+        for engine, by_scale in scaling.items():
+            cells = "  ".join(f"{s}: {v:,.0f}" for s, v in by_scale.items())
+            print(f"{engine:<10} {cells}")
+
+    if not args.no_history:
+        history = args.history if args.history is not None else ROOT / DEFAULT_HISTORY
+        record = {
+            "date": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+            "spec": SPEC,
+            **git_state(),
+            "versions": versions(),
+            "machine": {"cpu_count": os.cpu_count(), "platform": platform.platform(),
+                        "processor": platform.processor() or platform.machine()},
+            "quick": args.quick,
+            "years": args.years,
+            "seeds": seeds,
+            "medians": med,
+            "ratios": rat,
+            "scaling_events_per_s": scaling,
+            "failed": failed,
+            "trajectory_mismatches": mismatches,
+        }
+        history.parent.mkdir(parents=True, exist_ok=True)
+        with history.open("a", encoding="utf-8") as fh:
+            fh.write(json.dumps(record) + "\n")
+        print(f"\nappended to {history}", file=sys.stderr)
+    return 0 if med else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,8 @@
+"""careshift: a discrete-event model of a local health and care system."""
+
+from importlib.metadata import PackageNotFoundError, version
+
+try:
+    __version__ = version("careshift")
+except PackageNotFoundError:  # running from a source tree that is not installed
+    __version__ = "0.0.0+source"

@@ -1,0 +1,495 @@
+"""One replication of one scenario: the SimPy environment, the place's services and its people.
+
+:class:`Economy` wires the latent population, the crisis stream, the services
+and the pathway together, runs them, and hands the counters to
+:mod:`simulation.metrics`. It writes nothing to disk.
+"""
+
+from __future__ import annotations
+
+import math
+import time as _time
+from collections import defaultdict
+from typing import Iterator
+
+import numpy as np
+import simpy
+
+from . import pathway
+from . import rng as rngmod
+from .demand import BATCH_DAYS, Calendar, Demand, normal_scores, N_UNIFORMS, U_ACCEPT, U_ACUITY
+from .pathway import CARE_HOME, HOME, Routing
+from .population import END_OF_LIFE, FRAILTY, COMPLEX, LTC, YEAR_DAYS, Population, age_band_of
+from .scenario.schema import Scenario
+from .services.pools import DailySlots, LevelMonitor, Periods, Pool
+
+DEATH_PLACES = ("hospital", "home", "care_home", "hospice_other")
+
+
+def _capacity(value) -> int | None:
+    return None if value == "unlimited" else int(value)
+
+
+class _Journey:
+    """Drives a journey generator on SimPy events without a ``simpy.Process``.
+
+    A journey yields only fresh events (timeouts or pool hand-overs) and never
+    uses their values, so resuming it is a plain ``next``: no Initialize event,
+    no value passing, no interrupt machinery. Errors propagate out of
+    ``env.step`` as they would from a process.
+    """
+
+    __slots__ = ("gen",)
+
+    def __init__(self, gen: Iterator, first) -> None:
+        self.gen = gen
+        first.callbacks.append(self.resume)
+
+    def resume(self, _event) -> None:
+        try:
+            nxt = next(self.gen)
+        except StopIteration:
+            return
+        nxt.callbacks.append(self.resume)
+
+
+class Economy:
+    """A local health and care economy for one (scenario, replication).
+
+    Parameters
+    ----------
+    scenario
+        The resolved scenario.
+    replication
+        Replication index (0-based); picks the random streams.
+    trace
+        Keep an event log of every journey step (slow; for tests and debugging).
+    """
+
+    def __init__(self, scenario: Scenario, replication: int = 0, trace: bool = False):
+        self.scenario = scenario
+        self.replication = replication
+        run = scenario.run
+        self.warmup_days = round(run.warmup_years * YEAR_DAYS)
+        self.periods = Periods(self.warmup_days, run.horizon_years)
+        self.end_day = self.periods.end
+        self.calendar = Calendar(run.start_date, self.warmup_days)
+        self.env = simpy.Environment()
+        years = int(math.ceil(self.end_day / YEAR_DAYS)) + 2
+        self.population = Population(scenario.population, run.seed, replication, years)
+        self.demand = Demand(scenario, self.population, self.calendar)
+        self.routing = Routing(scenario)
+        self.trace: list | None = [] if trace else None
+        n_periods = self.periods.years + 1
+        self._tally: dict[str, list[float]] = defaultdict(lambda: [0.0] * n_periods)
+        self._build_services()
+        self._build_state()
+        self._dynamic_rng = rngmod.generator(run.seed, replication, "demand.dynamic")
+        self._service_rng = rngmod.generator(run.seed, replication, "services.durations")
+        self._community_rng = rngmod.generator(run.seed, replication, "services.community")
+        self.package_time = pathway.sampler(scenario.services.home_care.package_days)
+        self.admissions: list[tuple] = []
+        self.deaths: list[tuple] = []
+        self.ae_visits = np.zeros((self.periods.years + 1, 3))  # left, within 4 h, over 12 h
+        self.at_home_checks = np.zeros((self.periods.years + 1, 2))  # checked, at home
+        self.wall_seconds = 0.0
+        self._k = 0
+
+    # -- construction --------------------------------------------------------------
+
+    def _build_services(self) -> None:
+        s = self.scenario.services
+        env, per = self.env, self.periods
+        cal = self.calendar
+        gp_weekend = s.gp.open_weekends
+        self.gp_slots = DailySlots(_capacity(s.gp.same_day_slots_per_weekday),
+                                   (lambda d: True) if gp_weekend else cal.is_weekday, per)
+        self.ucr_slots = DailySlots(_capacity(s.ucr.visits_per_day), lambda d: True, per)
+        self.nhs111 = Pool(env, "nhs111", _capacity(s.nhs111.call_handlers), per)
+        self.crews = Pool(env, "ambulance", _capacity(s.ambulance.crews), per)
+        self.cubicles = Pool(env, "ae", _capacity(s.ae.cubicles), per)
+        self.beds = Pool(env, "acute", _capacity(s.acute.beds), per)
+        self.reablement = Pool(env, "reablement", _capacity(s.reablement.places), per)
+        self.intermediate = Pool(env, "intermediate_care", _capacity(s.intermediate_care.beds), per)
+        self.home_care = Pool(env, "home_care", _capacity(s.home_care.packages), per)
+        self.care_homes = Pool(env, "care_homes", _capacity(s.care_homes.beds), per)
+        self.pools = [self.nhs111, self.crews, self.cubicles, self.beds, self.reablement, self.intermediate,
+                      self.home_care, self.care_homes]
+        self.delayed = LevelMonitor(per)
+        self.in_hospital_65 = LevelMonitor(per)
+        days = int(math.ceil(self.end_day)) + 1
+        self.census = {name: np.zeros(days, dtype=np.float32) for name in
+                       ("beds_occupied", "delayed", "ae_occupied", "reablement", "home_care", "care_homes")}
+
+    def _build_state(self) -> None:
+        cap = self.population.cols.birth_day.shape[0]
+        self.in_hospital = np.zeros(cap, dtype=bool)
+        self.residence = np.zeros(cap, dtype=np.int8)
+        self.dead = np.zeros(cap, dtype=bool)
+        self.on_home_care = np.zeros(cap, dtype=bool)
+        self.last_discharge = np.full(cap, -np.inf)
+
+    def _grow_state(self) -> None:
+        cap = self.population.cols.birth_day.shape[0]
+        if cap <= self.in_hospital.shape[0]:
+            return
+        for name, fill in (("in_hospital", False), ("residence", 0), ("dead", False), ("on_home_care", False),
+                           ("last_discharge", -np.inf)):
+            old = getattr(self, name)
+            new = np.full(cap, fill, dtype=old.dtype)
+            new[: old.shape[0]] = old
+            setattr(self, name, new)
+
+    # -- small services for the pathway --------------------------------------------------
+
+    def period(self) -> int:
+        """Reporting period of now (kept current by an event at each boundary)."""
+        return self._k
+
+    def count(self, name: str, n: float = 1.0) -> None:
+        self._tally[name][self._k] += n
+
+    def _next_period(self, _event=None) -> None:
+        self._k = self.periods.of(self.env.now)
+        if self._k < self.periods.years:
+            ev = self.env.timeout(self.periods.boundaries[self._k] - self.env.now)
+            ev.callbacks.append(self._next_period)
+
+    add = count
+
+    def log(self, person: int, event: str, service: str = "") -> None:
+        if self.trace is not None:
+            self.trace.append((self.env.now, person, event, service))
+
+    def end(self, p: int, outcome: str) -> None:
+        """A crisis ended without admission."""
+        self.count(f"crisis_outcome_{outcome}")
+        self.log(p, outcome)
+
+    def age(self, p: int, day: float) -> float:
+        """Age in years of person `p` on `day`."""
+        return (day - float(self.population.cols.birth_day[p])) / YEAR_DAYS
+
+    def death_day(self, p: int) -> float:
+        return float(self.population.cols.death_day[p])
+
+    def enter_hospital(self, p: int) -> None:
+        self.in_hospital[p] = True
+
+    def leave_hospital(self, p: int) -> None:
+        """Leave A&E or a ward; a person whose death day has passed dies in hospital here."""
+        self.in_hospital[p] = False
+        if not self.dead[p] and self.death_day(p) <= self.env.now:
+            self._record_death(p, "hospital")
+
+    def ae_left(self, arrived: float, now: float) -> None:
+        waited = now - arrived
+        k = self.periods.of(now)
+        self.ae_visits[k, 0] += 1
+        if waited <= 4.0 / 24.0:
+            self.ae_visits[k, 1] += 1
+        if waited > 12.0 / 24.0:
+            self.ae_visits[k, 2] += 1
+
+    def admitted(self, p: int, start: float) -> None:
+        self.count("emergency_admissions")
+        if start - self.last_discharge[p] <= 30.0:
+            self.count("readmissions_30d")
+        if self.age(p, start) >= 65.0:
+            self.in_hospital_65.change(start, 1)
+        self.log(p, "admitted", "acute")
+
+    def discharged(self, p: int, start: float, fit: float, zero_day: bool, destination: str) -> None:
+        """Leave the acute bed (alive to `destination`, or dead)."""
+        now = self.env.now
+        self.beds.release()
+        if self.age(p, start) >= 65.0:
+            self.in_hospital_65.change(now, -1)
+        if zero_day:
+            self.count("zero_day_admissions")
+        self.count("delayed_discharge_patients" if now - fit > 1e-9 else "discharged_without_delay")
+        self.leave_hospital(p)
+        if destination != "died":
+            self.last_discharge[p] = now
+            self.count(f"discharge_{destination}")
+        self.count("crisis_outcome_admitted")
+        self.admissions.append((p, start, fit, now, zero_day, destination))
+        self.log(p, f"discharged_{destination}", "acute")
+
+    def _record_death(self, p: int, place: str) -> None:
+        self.dead[p] = True
+        self.count("deaths")
+        self.count(f"deaths_{place}")
+        self.deaths.append((self.env.now, p, place))
+
+    def service_draws(self, k: int) -> tuple[list[float], list[float]]:
+        u = self._service_rng.random(k)
+        return u.tolist(), normal_scores(u).tolist()
+
+    def check_at_home_later(self, p: int, days: float) -> None:
+        """Count whether `p` is alive and at home `days` from now (ASCOF 2B(1))."""
+        ev = self.env.timeout(days)
+        ev.callbacks.append(lambda _e, p=p: self._check_at_home(p))
+
+    def _check_at_home(self, p: int) -> None:
+        k = self.period()
+        self.at_home_checks[k, 0] += 1
+        if not self.dead[p] and self.death_day(p) > self.env.now and self.residence[p] == HOME and not self.in_hospital[p]:
+            self.at_home_checks[k, 1] += 1
+
+    def known_deaths_until(self) -> float:
+        """Latest day up to which every death is already scheduled."""
+        return (math.floor(self.env.now / YEAR_DAYS) + 2) * YEAR_DAYS
+
+    def hold_until(self, p: int, end: float) -> Iterator:
+        """Wait until `end` or the person's death, whichever is first."""
+        env = self.env
+        while True:
+            stop = min(end, self.death_day(p))
+            if stop <= env.now:
+                return
+            horizon = self.known_deaths_until()
+            if stop <= horizon:
+                yield env.timeout(stop - env.now)
+                return
+            if horizon >= self.end_day + YEAR_DAYS:
+                yield env.timeout(self.end_day + YEAR_DAYS - env.now)
+                return
+            yield env.timeout(horizon - env.now)
+
+    def start_process(self, gen: Iterator) -> None:
+        """Run a journey inline until its first wait; only then make it a SimPy process."""
+        try:
+            first = next(gen)
+        except StopIteration:
+            return
+        _Journey(gen, first)
+
+    def schedule_crisis(self, p: int, when: float, acuity: int | None = None, via: str = "",
+                        outcome: str = "", terminal: bool = False) -> None:
+        """A crisis made during the run (after a discharge, at the end of reablement, a terminal admission)."""
+        u = self._dynamic_rng.random(N_UNIFORMS)
+        z = normal_scores(u).tolist()
+        u = u.tolist()
+        delay = max(0.0, when - self.env.now)
+        ev = self.env.timeout(delay)
+        ev.callbacks.append(lambda _e: self._start_dynamic(p, u, z, acuity, via, outcome, terminal))
+
+    def _start_dynamic(self, p, u, z, acuity, via, outcome, terminal) -> None:
+        now = self.env.now
+        if self.dead[p] or self.death_day(p) <= now or self.in_hospital[p]:
+            return
+        band = int(age_band_of(np.array([self.age(p, now)]))[0])
+        if outcome:
+            self.count(f"dynamic_crises_{outcome}")
+        if terminal:
+            self.start_process(pathway.terminal_admission(self, p, band, u, z))
+            return
+        if acuity is None:
+            acuity = int(self.demand.acuity(np.array([band]), np.array([u[U_ACUITY]]))[0])
+        self.start_process(pathway.crisis(self, p, acuity, band, u, z, via=via))
+
+    # -- processes -----------------------------------------------------------------
+
+    def _load_batch(self, b: int) -> None:
+        """Make batch `b`'s candidate crises and keep those the scenario accepts (state as of now)."""
+        pop = self.population
+        batch = self.demand.candidates(b)
+        t, persons, u = batch.time, batch.person, batch.uniforms
+        modifier = np.where(self.residence[persons] == CARE_HOME, self.scenario.demand.care_home_rate_multiplier, 1.0)
+        keep = (u[:, U_ACCEPT] < self.demand.season_acceptance(t) * modifier) & (t < self.end_day)
+        t, persons, u = t[keep], persons[keep], u[keep]
+        band = age_band_of((t - pop.cols.birth_day[persons]) / YEAR_DAYS)
+        acuity = self.demand.acuity(band, u[:, U_ACUITY])
+        self._batch = (t.tolist(), persons.tolist(), acuity.tolist(), band.tolist(), u.tolist(),
+                       normal_scores(u).tolist())
+        self._batch_index = b
+        self._i = 0
+
+    def _feed(self, _event=None) -> None:
+        """Start the due crisis (if any) and schedule the next one: one event per crisis, no process."""
+        env = self.env
+        now = env.now
+        t, persons, acuity, band, u, z = self._batch
+        i = self._i
+        n = len(t)
+        while i < n and t[i] <= now:
+            p = persons[i]
+            if self.in_hospital[p] or self.dead[p] or self.population.cols.death_day[p] <= now:
+                self.count("crises_while_in_hospital" if self.in_hospital[p] else "crises_after_death")
+            else:
+                self.start_process(pathway.crisis(self, p, acuity[i], band[i], u[i], z[i]))
+            i += 1
+        self._i = i
+        while i >= n:
+            b = self._batch_index + 1
+            if b * BATCH_DAYS >= self.end_day:
+                return
+            if b * BATCH_DAYS > now:
+                ev = env.timeout(b * BATCH_DAYS - now)
+                ev.callbacks.append(self._feed_batch)
+                return
+            self._load_batch(b)
+            t = self._batch[0]
+            i, n = 0, len(t)
+        ev = env.timeout(t[i] - now)
+        ev.callbacks.append(self._feed)
+
+    def _feed_batch(self, _event) -> None:
+        self._load_batch(self._batch_index + 1)
+        self._feed()
+
+    def _years(self) -> Iterator:
+        """Yearly population change, and each year's deaths (with terminal admissions) scheduled ahead."""
+        env = self.env
+        pop = self.population
+        eol = self.scenario.end_of_life
+        terminal_stay = pathway.sampler(eol.terminal_stay_days)
+        year = 0
+        while year * YEAR_DAYS < self.end_day:
+            if year > 0:
+                pop.advance_year(year - 1)
+                self._grow_state()
+            rng = rngmod.generator(self.scenario.run.seed, self.replication, "end_of_life", year)
+            ids = pop.deaths_between(year * YEAR_DAYS, (year + 1) * YEAR_DAYS)
+            draws = rng.random((ids.shape[0], 3))
+            zs = normal_scores(draws[:, 1])
+            for j, p in enumerate(ids):
+                p = int(p)
+                d = float(pop.cols.death_day[p])
+                ev = env.timeout(d - env.now)
+                ev.callbacks.append(lambda _e, p=p, h=draws[j, 2]: self._die(p, h))
+                chance = (eol.terminal_admission_probability_care_home if self.residence[p] == CARE_HOME
+                          else eol.terminal_admission_probability_home)
+                if draws[j, 0] < chance:
+                    self.schedule_crisis(p, d - terminal_stay(draws[j, 1], zs[j]), terminal=True)
+            year += 1
+            yield env.timeout(year * YEAR_DAYS - env.now)
+
+    def _die(self, p: int, u_place: float) -> None:
+        """A scheduled death outside hospital (deaths in hospital are recorded when the stay ends)."""
+        if self.dead[p] or self.in_hospital[p]:
+            return
+        if self.residence[p] == CARE_HOME:
+            place = "care_home"
+        else:
+            place = "hospice_other" if u_place < self.scenario.end_of_life.hospice_share_of_home_deaths else "home"
+        self._record_death(p, place)
+
+    def _census(self) -> Iterator:
+        """Midnight counts for occupancy distributions and the warm-up check."""
+        env = self.env
+        c = self.census
+        for day in range(c["beds_occupied"].shape[0]):
+            c["beds_occupied"][day] = self.beds.in_use
+            c["delayed"][day] = self.delayed.level
+            c["ae_occupied"][day] = self.cubicles.in_use
+            c["reablement"][day] = self.reablement.in_use
+            c["home_care"][day] = self.home_care.in_use
+            c["care_homes"][day] = self.care_homes.in_use
+            yield env.timeout(1.0)
+
+    def _pick(self, rng: np.random.Generator, min_age: float, weights: dict[int, float] | None = None,
+              not_on_home_care: bool = False) -> int | None:
+        """A random person at home, alive, not in hospital, aged at least `min_age`.
+
+        Rejection sampling in vectorised rounds of 512 candidates; with `weights`
+        (segment -> relative chance) a candidate is kept with chance weight / max weight.
+        """
+        pop = self.population
+        c = pop.cols
+        now = self.env.now
+        top = max(weights.values()) if weights else 1.0
+        table = np.zeros(5)
+        if weights:
+            for seg, w in weights.items():
+                table[seg] = w / top
+        for _ in range(200):
+            p = rng.integers(pop.n, size=512)
+            ok = ((c.entry_day[p] <= now) & (c.exit_day[p] > now) & (c.death_day[p] > now)
+                  & ~self.in_hospital[p] & (self.residence[p] == HOME) & ~self.dead[p]
+                  & ((now - c.birth_day[p]) / YEAR_DAYS >= min_age))
+            if not_on_home_care:
+                ok &= ~self.on_home_care[p]
+            if weights:
+                seg = np.where(c.death_day[p] - YEAR_DAYS <= now, END_OF_LIFE, c.segment[p])
+                ok &= rng.random(512) < table[seg]
+            hits = np.flatnonzero(ok)
+            if hits.size:
+                return int(p[hits[0]])
+        return None
+
+    def _community(self, per_year: float, start: callable, min_age: float, weights=None,
+                   not_on_home_care=False) -> Iterator:
+        """Poisson referrals from the community into a service."""
+        if per_year <= 0:
+            return
+        env = self.env
+        rng = self._community_rng
+        while True:
+            yield env.timeout(rng.exponential(YEAR_DAYS / per_year))
+            p = self._pick(rng, min_age, weights, not_on_home_care)
+            if p is not None:
+                self.start_process(start(p))
+
+    def _initial_stocks(self) -> None:
+        """Fill care homes and home-care packages at the start of the warm-up."""
+        s = self.scenario.services
+        rng = rngmod.generator(self.scenario.run.seed, self.replication, "services.initial")
+        ch_beds = _capacity(s.care_homes.beds)
+        if ch_beds:
+            for _ in range(int(ch_beds * s.care_homes.initial_occupancy)):
+                p = self._pick(rng, 75.0, {FRAILTY: 1.0, END_OF_LIFE: s.care_homes.end_of_life_placement_weight})
+                if p is None:
+                    break
+                self.residence[p] = CARE_HOME
+                self.start_process(pathway.care_home_placement(self, p, already_held=False))
+        packages = _capacity(s.home_care.packages)
+        if packages:
+            for _ in range(int(packages * 0.9)):
+                p = self._pick(rng, 65.0, {LTC: 0.3, COMPLEX: 1.0, FRAILTY: 1.0, END_OF_LIFE: 1.0},
+                               not_on_home_care=True)
+                if p is None:
+                    break
+                self.on_home_care[p] = True
+                self.start_process(pathway.home_care_package(self, p, request=True))
+
+    # -- run -----------------------------------------------------------------------
+
+    def run(self) -> "Economy":
+        """Run the replication to the end of the horizon."""
+        t0 = _time.perf_counter()
+        env = self.env
+        s = self.scenario.services
+        self._next_period()
+        env.process(self._years())
+        self._initial_stocks()
+        self._load_batch(0)
+        self._feed()
+        env.process(self._census())
+        env.process(self._community(s.reablement.community_referrals_per_year,
+                                    lambda p: pathway.reablement(self, p, from_hospital=False), 65.0))
+        env.process(self._community(s.home_care.community_starts_per_year,
+                                    lambda p: pathway.home_care_package(self, p, request=True), 65.0,
+                                    {LTC: 0.3, COMPLEX: 1.0, FRAILTY: 1.0, END_OF_LIFE: 1.0}, True))
+        env.process(self._community(s.care_homes.community_admissions_per_year,
+                                    lambda p: pathway.care_home_placement(self, p, already_held=False), 75.0,
+                                    {FRAILTY: 1.0, END_OF_LIFE: s.care_homes.end_of_life_placement_weight}))
+        env.run(until=self.end_day)
+        for pool in self.pools:
+            pool.close(self.end_day)
+        self.delayed.close(self.end_day)
+        self.in_hospital_65.close(self.end_day)
+        self.wall_seconds = _time.perf_counter() - t0
+        return self
+
+    def tally(self, name: str) -> np.ndarray:
+        """Counts per period (index 0 = warm-up) of a named counter (zeros if never counted)."""
+        return np.array(self._tally[name]) if name in self._tally else np.zeros(self.periods.years + 1)
+
+    def logical_events(self) -> int:
+        """Engine-independent work count: crises plus every service start, slot use and death."""
+        total = sum(self.tally("crises")) + sum(self.tally("deaths"))
+        total += sum(sum(p.starts) for p in self.pools)
+        total += sum(self.gp_slots.used) + sum(self.ucr_slots.used)
+        return int(total)

@@ -1,0 +1,240 @@
+"""From a finished economy to run tables: one value per metric and reporting year.
+
+Every metric is declared once in :data:`METRICS` with its unit, its kind and
+a sentence on its meaning; ``docs/outputs.md`` is generated from that registry
+and a test keeps the two in step. Year ``all`` is the whole horizon: the total
+for counts, the pooled ratio for shares and rates, the time-weighted mean for
+levels.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from .economy import Economy
+from .scenario.fields import AGE_BANDS, SEGMENTS
+
+
+@dataclass(frozen=True)
+class Metric:
+    """A reported quantity."""
+
+    unit: str
+    kind: str  # count | share | level | rate
+    description: str
+    group: str = "activity"
+
+
+M = Metric
+POOL_SERVICES = {
+    "nhs111": "NHS 111 call handlers",
+    "ambulance": "ambulance crews",
+    "ae": "A&E cubicles",
+    "acute": "acute beds",
+    "reablement": "reablement places",
+    "intermediate_care": "intermediate-care beds",
+    "home_care": "home-care packages",
+    "care_homes": "care-home beds",
+}
+
+METRICS: dict[str, Metric] = {
+    # population
+    "population": M("people", "level", "People living in the place at mid-year.", "population"),
+    "population_65plus": M("people", "level", "People aged 65 and over at mid-year.", "population"),
+    "population_85plus": M("people", "level", "People aged 85 and over at mid-year.", "population"),
+    **{f"population_{b}": M("people", "level", f"People in age band {b[4:].replace('_', '-')} at mid-year.",
+                            "population") for b in AGE_BANDS},
+    **{f"population_segment_{s}": M("people", "level", f"People in the {s.replace('_', ' ')} segment at mid-year.",
+                                    "population") for s in SEGMENTS},
+    "deaths": M("deaths", "count", "Deaths of residents in the year.", "people"),
+    "deaths_in_hospital_share": M("share", "share", "Share of deaths that happen in hospital.", "people"),
+    "deaths_at_home_share": M("share", "share", "Share of deaths that happen at home.", "people"),
+    "deaths_in_care_home_share": M("share", "share", "Share of deaths that happen in a care home.", "people"),
+    "deaths_hospice_other_share": M("share", "share", "Share of deaths in a hospice or elsewhere.", "people"),
+    # activity
+    "crises": M("crises", "count", "Crises: acute needs that led to an urgent contact (including terminal and "
+                "post-discharge ones)."),
+    "gp_urgent_contacts": M("contacts", "count", "Same-day urgent GP contacts for crises."),
+    "gp_slots_refused": M("requests", "count", "Requests for a same-day GP slot when none was left (or closed)."),
+    "calls_111": M("calls", "count", "NHS 111 calls for crises."),
+    "ambulance_incidents": M("incidents", "count", "Ambulance incidents (hear-and-treat, see-and-treat, conveyed)."),
+    "ambulance_conveyances": M("conveyances", "count", "Ambulance incidents conveyed to A&E."),
+    "ambulance_conveyance_share": M("share", "share", "Conveyed share of face-to-face ambulance incidents."),
+    "ambulance_incidents_per_1000": M("per 1,000 people", "rate", "Ambulance incidents per 1,000 residents a year."),
+    "ucr_visits": M("visits", "count", "Urgent community (2-hour) response visits."),
+    "ae_attendances": M("attendances", "count", "Type 1 A&E attendances."),
+    "ae_attendances_per_1000": M("per 1,000 people", "rate", "A&E attendances per 1,000 residents a year."),
+    "ae_arrivals_by_ambulance_share": M("share", "share", "Share of A&E attendances arriving by ambulance."),
+    "ae_admission_conversion": M("share", "share", "Share of A&E attendances admitted."),
+    "ae_4h_performance": M("share", "share", "Share of A&E attendances that left within 4 hours of arrival.",
+                           "capacity"),
+    "ae_12h_waits": M("attendances", "count", "A&E attendances that spent more than 12 hours in the department.",
+                      "capacity"),
+    "emergency_admissions": M("admissions", "count", "Emergency admissions (via A&E, GP direct, terminal)."),
+    "emergency_admissions_per_1000": M("per 1,000 people", "rate",
+                                       "Emergency admissions per 1,000 residents a year."),
+    "zero_day_admissions": M("admissions", "count", "Emergency admissions discharged the same day."),
+    "zero_day_share": M("share", "share", "Zero-day share of emergency admissions (by discharge year)."),
+    "mean_los_overnight_days": M("days", "level", "Mean length of stay of overnight emergency admissions "
+                                 "(admission to leaving, by discharge year)."),
+    "readmissions_30d": M("admissions", "count", "Emergency admissions within 30 days of a discharge."),
+    "readmission_rate_30d": M("share", "share", "30-day readmissions per emergency admission."),
+    "bed_days": M("bed days", "count", "Acute bed days used (time-weighted occupancy x days)."),
+    "bed_occupancy_mean": M("share", "share", "Mean share of acute beds occupied (time-weighted).", "capacity"),
+    "days_occupancy_above_92pct": M("days", "count", "Days when midnight acute occupancy was above 92% of beds.",
+                                    "capacity"),
+    "delayed_discharge_bed_days": M("bed days", "count", "Bed days of medically fit patients waiting to leave.",
+                                    "capacity"),
+    "delayed_discharge_beds_share": M("share", "share", "Mean share of acute beds held by medically fit patients.",
+                                      "capacity"),
+    "reablement_episodes": M("episodes", "count", "Reablement episodes started.", "people"),
+    "reablement_no_further_support_share": M("share", "share", "Share of reablement episodes ending with no "
+                                             "further support (ASCOF 2D).", "people"),
+    "at_home_91d_after_reablement_share": M("share", "share", "Share of people discharged from hospital into "
+                                            "reablement who are at home 91 days later (ASCOF 2B(1)).", "people"),
+    "care_home_admissions_permanent": M("admissions", "count", "Permanent care-home admissions.", "people"),
+    "care_home_admissions_per_100k_65plus": M("per 100,000 aged 65+", "rate",
+                                              "Permanent care-home admissions per 100,000 people aged 65+ (ASCOF 2A).",
+                                              "people"),
+    "days_at_home_per_person_65plus": M("days", "level", "Days a year that a person aged 65+ spends neither in an "
+                                        "acute bed nor in a care home.", "people"),
+    **{f"{svc}_in_use_mean": M("places", "level", f"Mean {what} in use (time-weighted).", "capacity")
+       for svc, what in POOL_SERVICES.items()},
+    **{f"{svc}_occupancy_mean": M("share", "share", f"Mean share of {what} in use (empty when unlimited).",
+                                  "capacity") for svc, what in POOL_SERVICES.items()},
+    **{f"{svc}_wait_mean_hours": M("hours", "level", f"Mean wait for {what}, over everyone who started.",
+                                   "capacity") for svc, what in POOL_SERVICES.items()},
+}
+
+
+def _years(eco: Economy) -> list:
+    return list(range(1, eco.periods.years + 1))
+
+
+def run_metrics(eco: Economy) -> pd.DataFrame:
+    """Long table ``metric, year, value`` of one finished replication (year 1..H and 'all')."""
+    H = eco.periods.years
+    rows: list[tuple[str, object, float]] = []
+
+    def emit(name: str, yearly: np.ndarray, total: float) -> None:
+        for k in range(1, H + 1):
+            rows.append((name, k, float(yearly[k])))
+        rows.append((name, "all", float(total)))
+
+    def count(name: str, values) -> None:
+        v = np.asarray(values, dtype=float)
+        emit(name, v, v[1:].sum())
+
+    def ratio(name: str, num, den, scale: float = 1.0) -> None:
+        num = np.asarray(num, dtype=float)
+        den = np.asarray(den, dtype=float)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            yearly = np.where(den > 0, num / np.where(den > 0, den, 1.0), np.nan) * scale
+            total = num[1:].sum() / den[1:].sum() * scale if den[1:].sum() > 0 else np.nan
+        emit(name, yearly, total)
+
+    def level(name: str, values) -> None:
+        v = np.asarray(values, dtype=float)
+        emit(name, v, float(np.mean(v[1:])))
+
+    t = eco.tally
+    # population at mid-year
+    mids = [eco.periods.warmup + 365.0 * (k - 1) + 182.5 for k in range(1, H + 1)]
+    counts = [eco.population.counts(d) for d in mids]
+    for key in counts[0]:
+        level(key, [np.nan] + [c[key] for c in counts])
+    pop = np.array([np.nan] + [c["population"] for c in counts])
+    pop65 = np.array([np.nan] + [c["population_65plus"] for c in counts])
+
+    deaths = t("deaths")
+    count("deaths", deaths)
+    ratio("deaths_in_hospital_share", t("deaths_hospital"), deaths)
+    ratio("deaths_at_home_share", t("deaths_home"), deaths)
+    ratio("deaths_in_care_home_share", t("deaths_care_home"), deaths)
+    ratio("deaths_hospice_other_share", t("deaths_hospice_other"), deaths)
+
+    for name in ("crises", "gp_urgent_contacts", "calls_111", "ambulance_incidents", "ambulance_conveyances",
+                 "ucr_visits", "ae_attendances", "emergency_admissions", "zero_day_admissions", "readmissions_30d",
+                 "reablement_episodes", "care_home_admissions_permanent"):
+        count(name, t(name))
+    count("gp_slots_refused", eco.gp_slots.refused)
+    ratio("ambulance_conveyance_share", t("ambulance_conveyances"),
+          t("ambulance_incidents") - t("ambulance_hear_and_treat"))
+    ratio("ambulance_incidents_per_1000", t("ambulance_incidents"), pop, 1000.0)
+    ratio("ae_attendances_per_1000", t("ae_attendances"), pop, 1000.0)
+    ratio("emergency_admissions_per_1000", t("emergency_admissions"), pop, 1000.0)
+    ratio("ae_arrivals_by_ambulance_share", t("ae_arrivals_by_ambulance"), t("ae_attendances"))
+    ratio("ae_admission_conversion", t("ae_admitted"), t("ae_attendances"))
+    ae = eco.ae_visits
+    ratio("ae_4h_performance", ae[:, 1], ae[:, 0])
+    count("ae_12h_waits", ae[:, 2])
+    ratio("readmission_rate_30d", t("readmissions_30d"), t("emergency_admissions"))
+
+    adm = admissions_table(eco)
+    k_dis = np.array([eco.periods.of(d) for d in adm["left_day"]], dtype=int) if len(adm) else np.zeros(0, int)
+    n_dis = np.bincount(k_dis, minlength=H + 1)[: H + 1]
+    n_zero = np.bincount(k_dis, weights=adm["zero_day"].to_numpy(float), minlength=H + 1)[: H + 1]
+    overnight = ~adm["zero_day"].to_numpy(bool) if len(adm) else np.zeros(0, bool)
+    los = (adm["left_day"] - adm["admitted_day"]).to_numpy(float)
+    n_over = np.bincount(k_dis[overnight], minlength=H + 1)[: H + 1]
+    los_over = np.bincount(k_dis[overnight], weights=los[overnight], minlength=H + 1)[: H + 1]
+    ratio("zero_day_share", n_zero, n_dis)
+    ratio("mean_los_overnight_days", los_over, n_over)
+
+    beds = eco.beds
+    bed_area = np.asarray(beds.busy.area)
+    count("bed_days", bed_area)
+    cap = beds.capacity
+    days = np.array([eco.periods.length(k) for k in range(H + 1)])
+    if cap:
+        ratio("bed_occupancy_mean", bed_area, days * cap)
+        ratio("delayed_discharge_beds_share", eco.delayed.area, days * cap)
+        census = eco.census["beds_occupied"]
+        above = np.zeros(H + 1)
+        for day in range(census.shape[0]):
+            if census[day] > 0.92 * cap:
+                above[eco.periods.of(float(day))] += 1
+        count("days_occupancy_above_92pct", above)
+    else:
+        for name in ("bed_occupancy_mean", "delayed_discharge_beds_share", "days_occupancy_above_92pct"):
+            emit(name, np.full(H + 1, np.nan), np.nan)
+    count("delayed_discharge_bed_days", eco.delayed.area)
+
+    ratio("reablement_no_further_support_share", t("reablement_outcome_no_further_support"),
+          sum(t(f"reablement_outcome_{o}") for o in ("no_further_support", "home_care", "care_home", "hospital")))
+    ratio("at_home_91d_after_reablement_share", eco.at_home_checks[:, 1], eco.at_home_checks[:, 0])
+    ratio("care_home_admissions_per_100k_65plus", t("care_home_admissions_permanent"), pop65, 100_000.0)
+    away = np.asarray(eco.in_hospital_65.area) + np.asarray(eco.care_homes.busy.area)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        at_home = days - away / pop65
+    level("days_at_home_per_person_65plus", at_home)
+
+    for pool in eco.pools:
+        area = np.asarray(pool.busy.area)
+        level(f"{pool.name}_in_use_mean", area / days)
+        if pool.capacity:
+            ratio(f"{pool.name}_occupancy_mean", area, days * pool.capacity)
+        else:
+            emit(f"{pool.name}_occupancy_mean", np.full(H + 1, np.nan), np.nan)
+        ratio(f"{pool.name}_wait_mean_hours", pool.waits, pool.starts, 24.0)
+
+    table = pd.DataFrame(rows, columns=["metric", "year", "value"])
+    table["year"] = table["year"].astype(object)
+    return table
+
+
+def admissions_table(eco: Economy) -> pd.DataFrame:
+    """One row per emergency admission that ended (alive or dead) during the run."""
+    return pd.DataFrame(eco.admissions, columns=["person", "admitted_day", "fit_day", "left_day", "zero_day",
+                                                 "destination"])
+
+
+def daily_table(eco: Economy) -> pd.DataFrame:
+    """Midnight census of each day of the run, including the warm-up (day 0 = its first day)."""
+    df = pd.DataFrame({name: values for name, values in eco.census.items()})
+    df.insert(0, "day", np.arange(df.shape[0]))
+    df.insert(1, "year", [eco.periods.of(float(d)) for d in range(df.shape[0])])
+    return df

@@ -1,0 +1,456 @@
+"""The patient journey: the one place where routing decisions live.
+
+A journey is a generator run by SimPy. Services own capacity (pools, daily
+slots) and the economy owns state; every *decision* (where a crisis goes
+next, whether A&E admits, which discharge pathway) is taken here, from the
+scenario's routing tables and the crisis's own pre-drawn uniforms, one
+uniform column per decision (see :mod:`simulation.demand`).
+
+Journeys never use the value of a yielded event, and yield only when they
+must wait: a request that can be met at once returns ``None``. That lets the
+economy run each journey inline until its first real wait and only then make
+it a SimPy process.
+"""
+
+from __future__ import annotations
+
+import math
+from bisect import bisect_right
+from typing import TYPE_CHECKING, Callable, Iterator
+
+from .demand import (
+    U_111,
+    U_111_TIME,
+    U_ADMIT,
+    U_AE_TIME,
+    U_AFTER,
+    U_AFTER_TIME,
+    U_AMB,
+    U_AMB_TIME,
+    U_FIRST,
+    U_GP,
+    U_GP_NO_SLOT,
+    U_LOS,
+    U_P1,
+    U_PATHWAY,
+    U_READMIT,
+    U_READMIT_TIME,
+    U_UCR,
+    U_UCR_AMB,
+    U_WEEKEND,
+    U_ZERO_DAY,
+)
+from .scenario.fields import ACUITIES, AGE_BANDS, Exponential, Fixed, Lognormal, ProbabilityTable, Uniform
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .economy import Economy
+
+MINOR, URGENT, ACUTE = range(3)
+HOME, CARE_HOME = 0, 1
+#: Reablement episodes end by this many days at the latest (the 6-week service limit).
+REABLEMENT_MAX_DAYS = 42.0
+#: Hour of the day (as a fraction) when a delayed weekend discharge happens on Monday.
+MONDAY_DISCHARGE_TIME = 10.0 / 24.0
+#: A person refused a GP slot retries on at most this many following days before going to A&E.
+GP_RETRY_DAYS = 2
+
+
+class Choice:
+    """A branch table compiled for fast picking with one uniform."""
+
+    __slots__ = ("names", "cum")
+
+    def __init__(self, table: ProbabilityTable):
+        probs = table.probabilities()
+        self.names = list(probs)
+        cum, acc = [], 0.0
+        for v in probs.values():
+            acc += v
+            cum.append(acc)
+        cum[-1] = 1.0 + 1e-12  # guard against rounding: the last branch takes everything left
+        self.cum = cum
+
+    def pick(self, u: float) -> str:
+        return self.names[bisect_right(self.cum, u)]
+
+
+def sampler(dist, scale: float = 1.0) -> Callable[[float, float], float]:
+    """Inverse-CDF sampler of a distribution leaf: f(u, z) -> value x scale.
+
+    ``u`` is a uniform and ``z`` its standard normal score (used by the lognormal).
+    """
+    if isinstance(dist, Fixed):
+        v = dist.value * scale
+        return lambda u, z: v
+    if isinstance(dist, Exponential):
+        m = dist.mean * scale
+        return lambda u, z: -m * math.log1p(-u)
+    if isinstance(dist, Lognormal):
+        mu, sigma = dist.log_params()
+        mu += math.log(scale)
+        return lambda u, z: math.exp(mu + sigma * z)
+    if isinstance(dist, Uniform):
+        lo, hi = dist.low * scale, dist.high * scale
+        return lambda u, z: lo + u * (hi - lo)
+    raise TypeError(f"unknown distribution {dist!r}")
+
+
+class Routing:
+    """The scenario's routing tables and service-time samplers, compiled once per run."""
+
+    def __init__(self, scenario):
+        r = scenario.routing
+        svc = scenario.services
+        self.first = [Choice(getattr(r.first_contact, a)) for a in ACUITIES]
+        self.gp = [Choice(getattr(r.gp_outcome, a)) for a in ACUITIES]
+        self.gp_no_slot = Choice(r.gp_no_slot)
+        self.nhs111 = [Choice(getattr(r.nhs111_outcome, a)) for a in ACUITIES]
+        self.ambulance = [Choice(getattr(r.ambulance_outcome, a)) for a in ACUITIES]
+        self.ucr = [Choice(getattr(r.ucr_outcome, a)) for a in ACUITIES]
+        self.admit = [getattr(r.ae_admission_probability, a) for a in ACUITIES]
+        self.ucr_by_ambulance = r.ucr_to_ae_by_ambulance
+        self.pathway = [Choice(getattr(scenario.discharge.pathway_mix, b)) for b in AGE_BANDS]
+        self.p1 = Choice(scenario.discharge.p1_split)
+        self.weekend_factor = scenario.discharge.weekend_discharge_factor
+        self.zero_day = svc.acute.zero_day_share.as_list()
+        self.zero_day_stay = sampler(svc.acute.zero_day_stay_hours, 1.0 / 24.0)
+        cv = svc.acute.overnight_los_cv
+        sigma = math.sqrt(math.log(1.0 + cv * cv))
+        self.los_mu = [math.log(m) - sigma * sigma / 2.0 for m in svc.acute.overnight_los_mean_days.as_list()]
+        self.los_sigma = sigma
+        self.ae_time = sampler(svc.ae.time_in_department_hours, 1.0 / 24.0)
+        self.amb_time = sampler(svc.ambulance.job_hours, 1.0 / 24.0)
+        self.call_time = sampler(svc.nhs111.call_minutes, 1.0 / 1440.0)
+        self.reablement_time = sampler(svc.reablement.duration_days)
+        self.reablement_outcome = Choice(svc.reablement.outcome)
+        self.ic_time = sampler(svc.intermediate_care.stay_days)
+        self.ic_outcome = Choice(svc.intermediate_care.outcome)
+        self.readmit_p = scenario.demand.readmission_extra_probability
+        self.readmit_window = scenario.demand.readmission_window_days
+
+
+# --- the journey ------------------------------------------------------------------
+
+
+def crisis(eco: "Economy", p: int, acuity: int, band: int, u, z, via: str = "") -> Iterator:
+    """A crisis from first contact to its end.
+
+    Parameters
+    ----------
+    eco
+        The economy (state, services, counters).
+    p
+        Person id.
+    acuity, band
+        Acuity (0 minor, 1 urgent, 2 acute) and age band index.
+    u, z
+        The crisis's uniforms and their normal scores (rows of the batch matrices).
+    via
+        Forced first contact (``"ambulance"`` for terminal admissions), else chosen.
+    """
+    route = eco.routing
+    first = via or route.first[acuity].pick(u[U_FIRST])
+    eco.count("crises")
+    if first == "gp":
+        yield from gp_contact(eco, p, acuity, band, u, z, from_111=False)
+    elif first == "nhs111":
+        yield from call_111(eco, p, acuity, band, u, z)
+    elif first == "ambulance":
+        yield from ambulance(eco, p, acuity, band, u, z)
+    else:
+        yield from attend_ae(eco, p, acuity, band, u, z, by_ambulance=False)
+
+
+def gp_contact(eco, p, acuity, band, u, z, from_111: bool) -> Iterator:
+    """Urgent same-day GP contact; without a slot people call 111, go to A&E or wait a day."""
+    route = eco.routing
+    retries = 0
+    while not eco.gp_slots.take(eco.env.now, eco.period()):
+        choice = "next_day" if from_111 else route.gp_no_slot.pick(u[U_GP_NO_SLOT])
+        if choice == "nhs111":
+            yield from call_111(eco, p, acuity, band, u, z, allow_gp=False)
+            return
+        if choice == "ae_self" or retries >= GP_RETRY_DAYS:
+            yield from attend_ae(eco, p, acuity, band, u, z, by_ambulance=False)
+            return
+        retries += 1
+        now = eco.env.now
+        yield eco.env.timeout(math.floor(now) + 1.0 + 9.0 / 24.0 - now)  # 9am the next day
+    eco.count("gp_urgent_contacts")
+    outcome = route.gp[acuity].pick(u[U_GP])
+    if outcome == "managed":
+        eco.end(p, "managed_gp")
+    elif outcome == "ucr":
+        yield from urgent_community_response(eco, p, acuity, band, u, z)
+    elif outcome == "ae":
+        yield from attend_ae(eco, p, acuity, band, u, z, by_ambulance=False)
+    else:
+        eco.count("gp_direct_admissions")
+        yield from admit(eco, p, acuity, band, u, z)
+
+
+def call_111(eco, p, acuity, band, u, z, allow_gp: bool = True) -> Iterator:
+    """NHS 111 call: wait for a handler, triage, and send on."""
+    eco.count("calls_111")
+    req = eco.nhs111.request()
+    if req is not None:
+        yield req
+    yield eco.env.timeout(eco.routing.call_time(u[U_111_TIME], z[U_111_TIME]))
+    eco.nhs111.release()
+    outcome = eco.routing.nhs111[acuity].pick(u[U_111])
+    if outcome == "self_care":
+        eco.end(p, "self_care_111")
+    elif outcome == "gp" and allow_gp:
+        yield from gp_contact(eco, p, acuity, band, u, z, from_111=True)
+    elif outcome == "gp":
+        eco.end(p, "self_care_111")
+    elif outcome == "ucr":
+        yield from urgent_community_response(eco, p, acuity, band, u, z)
+    elif outcome == "ambulance":
+        yield from ambulance(eco, p, acuity, band, u, z)
+    else:
+        yield from attend_ae(eco, p, acuity, band, u, z, by_ambulance=False)
+
+
+def ambulance(eco, p, acuity, band, u, z) -> Iterator:
+    """Ambulance incident: hear-and-treat, see-and-treat, refer to community, or convey to A&E."""
+    eco.count("ambulance_incidents")
+    outcome = eco.routing.ambulance[acuity].pick(u[U_AMB])
+    if outcome == "hear_and_treat":
+        eco.count("ambulance_hear_and_treat")
+        eco.end(p, "managed_ambulance")
+        return
+    req = eco.crews.request()
+    if req is not None:
+        yield req
+    yield eco.env.timeout(eco.routing.amb_time(u[U_AMB_TIME], z[U_AMB_TIME]))
+    if outcome == "convey":
+        eco.count("ambulance_conveyances")
+        yield from attend_ae(eco, p, acuity, band, u, z, by_ambulance=True)
+        return
+    eco.crews.release()
+    eco.count("ambulance_see_and_treat")
+    if outcome == "refer_ucr":
+        yield from urgent_community_response(eco, p, acuity, band, u, z)
+    else:
+        eco.end(p, "managed_ambulance")
+
+
+def urgent_community_response(eco, p, acuity, band, u, z) -> Iterator:
+    """2-hour urgent community response; without a visit the person goes to A&E."""
+    if eco.ucr_slots.take(eco.env.now, eco.period()):
+        eco.count("ucr_visits")
+        if eco.routing.ucr[acuity].pick(u[U_UCR]) == "managed":
+            eco.end(p, "managed_ucr")
+            return
+    else:
+        eco.count("ucr_refused")
+    if u[U_UCR_AMB] < eco.routing.ucr_by_ambulance:
+        eco.count("ambulance_incidents")
+        eco.count("ambulance_conveyances")
+        req = eco.crews.request()
+        if req is not None:
+            yield req
+        yield eco.env.timeout(eco.routing.amb_time(u[U_AMB_TIME], z[U_AMB_TIME]))
+        yield from attend_ae(eco, p, acuity, band, u, z, by_ambulance=True)
+    else:
+        yield from attend_ae(eco, p, acuity, band, u, z, by_ambulance=False)
+
+
+def attend_ae(eco, p, acuity, band, u, z, by_ambulance: bool, terminal: bool = False) -> Iterator:
+    """Type 1 A&E: wait for a cubicle, assessment, then admission (boarding until a bed) or discharge.
+
+    A conveying crew is held until the patient has a cubicle (handover delay).
+    A terminal admission is always admitted.
+    """
+    env = eco.env
+    arrived = env.now
+    eco.count("ae_attendances")
+    eco.enter_hospital(p)
+    if by_ambulance:
+        eco.count("ae_arrivals_by_ambulance")
+    req = eco.cubicles.request()
+    if req is not None:
+        yield req
+    if by_ambulance:
+        eco.add("ambulance_handover_delay_days", env.now - arrived)
+        eco.crews.release()
+    yield env.timeout(eco.routing.ae_time(u[U_AE_TIME], z[U_AE_TIME]))
+    if terminal or u[U_ADMIT] < eco.routing.admit[acuity]:
+        eco.count("ae_admitted")
+        bed = eco.beds.request()
+        if bed is not None:
+            yield bed
+        eco.cubicles.release()
+        eco.ae_left(arrived, env.now)
+        yield from stay(eco, p, band, u, z, terminal=terminal)
+    else:
+        eco.cubicles.release()
+        eco.ae_left(arrived, env.now)
+        eco.leave_hospital(p)
+        eco.end(p, "discharged_ae")
+
+
+def admit(eco, p, acuity, band, u, z) -> Iterator:
+    """Direct admission (GP or same-day emergency care), bypassing A&E."""
+    eco.enter_hospital(p)
+    bed = eco.beds.request()
+    if bed is not None:
+        yield bed
+    yield from stay(eco, p, band, u, z)
+
+
+def terminal_admission(eco, p, band, u, z) -> Iterator:
+    """The last admission of a person who dies in hospital: conveyed, admitted, stays until death."""
+    eco.count("crises")
+    eco.count("ambulance_incidents")
+    eco.count("ambulance_conveyances")
+    req = eco.crews.request()
+    if req is not None:
+        yield req
+    yield eco.env.timeout(eco.routing.amb_time(u[U_AMB_TIME], z[U_AMB_TIME]))
+    yield from attend_ae(eco, p, ACUTE, band, u, z, by_ambulance=True, terminal=True)
+
+
+def stay(eco, p, band, u, z, terminal: bool = False) -> Iterator:
+    """An emergency admission from bed to discharge (or death), including delayed discharge."""
+    env = eco.env
+    route = eco.routing
+    start = env.now
+    eco.admitted(p, start)
+    death = eco.death_day(p)
+    zero_day = (not terminal) and u[U_ZERO_DAY] < route.zero_day[band]
+    if terminal:
+        los = math.inf
+    elif zero_day:
+        los = route.zero_day_stay(u[U_LOS], z[U_LOS])
+    else:
+        los = math.exp(route.los_mu[band] + route.los_sigma * z[U_LOS])
+    if start + los >= death:
+        yield env.timeout(max(0.0, death - start))
+        eco.discharged(p, start, env.now, zero_day, "died")
+        return
+    yield env.timeout(los)
+    fit = env.now
+    if zero_day or eco.residence[p] == CARE_HOME:
+        destination = "p0"
+    else:
+        destination = route.pathway[band].pick(u[U_PATHWAY])
+    if destination == "p0" and not zero_day:
+        wd = eco.calendar.weekday(fit)
+        if wd >= 5 and u[U_WEEKEND] >= route.weekend_factor:
+            eco.delayed.change(fit, 1)
+            yield env.timeout(math.floor(fit) + (7 - wd) + MONDAY_DISCHARGE_TIME - fit)
+            eco.delayed.change(env.now, -1)
+    place = None
+    if destination == "p1":
+        support = route.p1.pick(u[U_P1])
+        destination = f"p1_{support}"
+        place = {"p1_reablement": eco.reablement, "p1_home_care": eco.home_care}.get(destination)
+    elif destination == "p2":
+        place = eco.intermediate
+    elif destination == "p3":
+        place = eco.care_homes
+    if place is not None:
+        req = place.request()
+        if req is not None:
+            eco.delayed.change(fit, 1)
+            yield req
+            eco.delayed.change(env.now, -1)
+    eco.discharged(p, start, fit, zero_day, destination)
+    if destination == "p1_reablement":
+        eco.start_process(reablement(eco, p, from_hospital=True))
+    elif destination == "p1_home_care":
+        eco.start_process(home_care_package(eco, p))
+    elif destination == "p1_community_support":
+        eco.count("community_nursing_referrals")
+    elif destination == "p2":
+        eco.start_process(intermediate_care(eco, p))
+    elif destination == "p3":
+        eco.start_process(care_home_placement(eco, p, already_held=True))
+    if not zero_day and eco.residence[p] == HOME and u[U_READMIT] < route.readmit_p:
+        eco.schedule_crisis(p, env.now + u[U_READMIT_TIME] * route.readmit_window, outcome="post_discharge")
+
+
+# --- after hospital -----------------------------------------------------------------
+
+
+def reablement(eco, p, from_hospital: bool, u_after: float | None = None) -> Iterator:
+    """A reablement episode (the place is already held when coming from hospital)."""
+    env = eco.env
+    if not from_hospital:
+        req = eco.reablement.request()
+        if req is not None:
+            yield req
+    eco.count("reablement_episodes")
+    if from_hospital:
+        eco.check_at_home_later(p, 91.0)
+    u, z = eco.service_draws(2)
+    length = min(eco.routing.reablement_time(u[0], z[0]), REABLEMENT_MAX_DAYS)
+    yield env.timeout(max(0.0, min(length, eco.death_day(p) - env.now)))
+    eco.reablement.release()
+    if eco.death_day(p) <= env.now:
+        return
+    outcome = eco.routing.reablement_outcome.pick(u[1])
+    eco.count(f"reablement_outcome_{outcome}")
+    if outcome == "home_care":
+        eco.start_process(home_care_package(eco, p, request=True))
+    elif outcome == "care_home":
+        eco.start_process(care_home_placement(eco, p, already_held=False))
+    elif outcome == "hospital":
+        eco.schedule_crisis(p, env.now, acuity=ACUTE, via="ambulance", outcome="reablement_to_hospital")
+
+
+def intermediate_care(eco, p) -> Iterator:
+    """A bed-based intermediate-care stay (the bed is already held), then home, home care or a care home."""
+    env = eco.env
+    eco.count("intermediate_care_admissions")
+    u, z = eco.service_draws(2)
+    length = eco.routing.ic_time(u[0], z[0])
+    yield env.timeout(max(0.0, min(length, eco.death_day(p) - env.now)))
+    if eco.death_day(p) <= env.now:
+        eco.intermediate.release()
+        return
+    outcome = eco.routing.ic_outcome.pick(u[1])
+    if outcome == "home_care":
+        req = eco.home_care.request()
+        if req is not None:
+            yield req
+        eco.intermediate.release()
+        eco.start_process(home_care_package(eco, p, request=False))
+    elif outcome == "care_home":
+        req = eco.care_homes.request()
+        if req is not None:
+            yield req
+        eco.intermediate.release()
+        eco.start_process(care_home_placement(eco, p, already_held=True))
+    else:
+        eco.intermediate.release()
+
+
+def home_care_package(eco, p, request: bool = False) -> Iterator:
+    """A long-term home-care package, held until it ends or the person dies."""
+    env = eco.env
+    if request:
+        req = eco.home_care.request()
+        if req is not None:
+            yield req
+    eco.count("home_care_starts")
+    eco.on_home_care[p] = True
+    u, z = eco.service_draws(1)
+    end = env.now + eco.package_time(u[0], z[0])
+    yield from eco.hold_until(p, end)
+    eco.on_home_care[p] = False
+    eco.home_care.release()
+
+
+def care_home_placement(eco, p, already_held: bool) -> Iterator:
+    """A permanent care-home placement, held until the resident dies."""
+    if not already_held:
+        req = eco.care_homes.request()
+        if req is not None:
+            yield req
+    eco.count("care_home_admissions_permanent")
+    eco.residence[p] = CARE_HOME
+    yield from eco.hold_until(p, math.inf)
+    eco.care_homes.release()

@@ -1,0 +1,1 @@
+"""Services: capacity primitives and the settings of each care setting."""
