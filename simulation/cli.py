@@ -1,0 +1,295 @@
+"""The command line: ``python run_scenarios.py [run|validate|report|schema] ...``.
+
+Exit codes: 0 success, 1 some runs failed, 2 bad input or usage. A user's
+mistake is reported in one or more located lines, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Sequence
+
+from .scenario.errors import ScenarioError
+
+EXIT_OK, EXIT_RUN_FAILED, EXIT_BAD_INPUT = 0, 1, 2
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_SCENARIOS = PROJECT_ROOT / "scenarios"
+DEFAULT_RESULTS = PROJECT_ROOT / "results"
+HEADLINE = [
+    ("emergency_admissions", "{:,.0f}"),
+    ("ae_attendances", "{:,.0f}"),
+    ("bed_occupancy_mean", "{:.1%}"),
+    ("delayed_discharge_bed_days", "{:,.0f}"),
+    ("deaths_in_hospital_share", "{:.1%}"),
+]
+
+
+class UsageError(Exception):
+    """A bad command line (exit code 2)."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str):  # never sys.exit from inside main()
+        raise UsageError(f"{self.prog}: {message}")
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a whole number (got {text!r})") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1 (got {value})")
+    return value
+
+
+def _seed(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a whole number (got {text!r})") from None
+    if not 0 <= value < 2**63:
+        raise argparse.ArgumentTypeError(f"must be between 0 and 2**63-1 (got {value})")
+    return value
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="run_scenarios.py", description="careshift: test shifting care out of hospital, "
+                     "scenario by scenario. With no command, runs every scenario in scenarios/.")
+    sub = parser.add_subparsers(dest="command", parser_class=_Parser)
+    run = sub.add_parser("run", help="run scenario files into a new batch folder")
+    run.add_argument("files", nargs="+", metavar="FILE", help="scenario YAML files")
+    _run_options(run)
+    val = sub.add_parser("validate", help="check scenario files and report every problem")
+    val.add_argument("files", nargs="+", metavar="FILE")
+    val.add_argument("--allow-outside-extends", action="store_true",
+                     help="let 'extends' name a file outside the folder of the file that names it")
+    rep = sub.add_parser("report", help="redraw the summaries and plots of a finished batch")
+    rep.add_argument("batch", metavar="BATCH_DIR")
+    sub.add_parser("schema", help="print the scenario JSON Schema")
+    return parser
+
+
+def _run_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--replications", type=_positive_int, metavar="N", help="replications per scenario")
+    p.add_argument("--seed", type=_seed, metavar="S", help="root seed (replaces every scenario's run.seed)")
+    p.add_argument("--years", type=_positive_int, metavar="Y", help="reported years after the warm-up (1-10)")
+    p.add_argument("--population", type=_positive_int, metavar="P",
+                   help="people in the place; capacities and community flows scale with it")
+    p.add_argument("--jobs", type=_positive_int, metavar="J", default=os.cpu_count() or 1,
+                   help="parallel worker processes (default: number of cores)")
+    p.add_argument("--out", metavar="DIR", help="batch folder to create (default: a new results/batch-<time>)")
+    p.add_argument("--allow-outside-extends", action="store_true",
+                   help="let 'extends' name a file outside the folder of the file that names it")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point; returns the exit code."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    parser = build_parser()
+    if not argv or argv[0].startswith("--"):
+        default_run = _Parser(prog="run_scenarios.py")
+        _run_options(default_run)
+        try:
+            args = default_run.parse_args(argv)
+        except UsageError as err:
+            print(err, file=sys.stderr)
+            return EXIT_BAD_INPUT
+        from .scenario.loader import scenario_files
+
+        args.files = scenario_files(DEFAULT_SCENARIOS)
+        if not args.files:
+            print(f"no scenario files found in {DEFAULT_SCENARIOS.name}/", file=sys.stderr)
+            return EXIT_BAD_INPUT
+        args.command = "run"
+    else:
+        try:
+            args = parser.parse_args(argv)
+        except UsageError as err:
+            print(f"{err}\n(see: python run_scenarios.py --help)", file=sys.stderr)
+            return EXIT_BAD_INPUT
+    try:
+        if args.command == "run":
+            return _cmd_run(args, argv)
+        if args.command == "validate":
+            return _cmd_validate(args)
+        if args.command == "report":
+            return _cmd_report(args)
+        if args.command == "schema":
+            from .scenario.document import json_schema
+
+            print(json.dumps(json_schema(), indent=2))
+            return EXIT_OK
+    except ScenarioError as err:
+        print(err, file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except UsageError as err:
+        print(err, file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+    parser.print_help()
+    return EXIT_BAD_INPUT
+
+
+def _cmd_validate(args) -> int:
+    from .scenario.loader import load_scenario
+
+    problems = []
+    for f in args.files:
+        try:
+            sc = load_scenario(f, allow_outside=args.allow_outside_extends)
+            print(f"{f}: ok ({sc.name})")
+        except ScenarioError as err:
+            problems.extend(err.problems)
+    if problems:
+        raise ScenarioError(problems)
+    return EXIT_OK
+
+
+def _prepare(args):
+    """Load and override the scenarios; every input problem is raised before anything is written."""
+    from .scenario.loader import load_scenarios
+    from .scenario.transform import revalidate, with_population, with_run
+
+    scenarios = load_scenarios(list(args.files), allow_outside=args.allow_outside_extends)
+    out = []
+    for sc in scenarios:
+        if args.population:
+            sc = with_population(sc, args.population)
+        sc = with_run(sc, replications=args.replications, seed=args.seed, horizon_years=args.years)
+        try:
+            sc = revalidate(sc)
+        except Exception as err:  # pydantic ValidationError from an override
+            raise UsageError(f"the command-line overrides do not fit scenario {sc.name!r}: {err}") from None
+        out.append(sc)
+    return out
+
+
+def _baseline_name(names: list[str]) -> str:
+    return "baseline" if "baseline" in names else names[0]
+
+
+def _cmd_run(args, argv) -> int:
+    from . import output
+    from .experiment import execute, tasks_for
+
+    scenarios = _prepare(args)
+    names = [sc.name for sc in scenarios]
+    baseline = _baseline_name(names)
+    if args.out:
+        batch = Path(args.out)
+        if batch.exists() and any(batch.iterdir()):
+            raise UsageError(f"--out {args.out}: folder exists and is not empty (choose a new folder)")
+        batch.mkdir(parents=True, exist_ok=True)
+    else:
+        batch = output.new_batch_dir(DEFAULT_RESULTS)
+    output.write_manifest(batch, output.build_manifest(scenarios, list(args.files), baseline, argv))
+    tasks = tasks_for(scenarios)
+    failures = []
+    progress = _progress(len(tasks))
+
+    def on_result(result) -> None:
+        t = result.task
+        if result.ok:
+            output.write_run(batch, t.scenario_name, t.replication, result.metrics, result.daily, result.info)
+        else:
+            output.write_failure(batch, t.scenario_name, t.replication, result.error)
+            failures.append(result)
+        progress.update(1)
+
+    try:
+        execute(scenarios, tasks, args.jobs, on_result)
+    finally:
+        progress.close()
+    summary, comparison = output.write_summaries(batch, names, baseline)
+    from .plots import draw_all
+
+    draw_all(batch, summary, comparison, names, baseline)
+    print(comparison_table(summary, comparison, names, baseline))
+    print(f"\nresults: {_display(batch)}")
+    if failures:
+        print(f"{len(failures)} of {len(tasks)} runs failed; see error.txt in their folders", file=sys.stderr)
+        for f in failures[:3]:
+            print(f"  {f.task.scenario_name} rep={f.task.replication}: {f.error.strip().splitlines()[-1]}",
+                  file=sys.stderr)
+        return EXIT_RUN_FAILED
+    return EXIT_OK
+
+
+def _cmd_report(args) -> int:
+    from . import output
+    from .plots import draw_all
+
+    batch = Path(args.batch)
+    if not (batch / "manifest.json").is_file():
+        raise UsageError(f"{args.batch}: not a batch folder (no manifest.json)")
+    manifest = output.read_manifest(batch)
+    names = [s["name"] for s in manifest["scenarios"]]
+    baseline = manifest.get("baseline") or _baseline_name(names)
+    summary, comparison = output.write_summaries(batch, names, baseline)
+    files = draw_all(batch, summary, comparison, names, baseline)
+    print(comparison_table(summary, comparison, names, baseline))
+    print(f"\nredrew {len(files)} plots in {_display(batch / 'plots')}")
+    return EXIT_OK
+
+
+def _display(path: Path) -> str:
+    try:
+        return str(path.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)
+
+
+def comparison_table(summary, comparison, names: list[str], baseline: str) -> str:
+    """A short text table: each scenario's horizon mean [95% CI] and its change from baseline."""
+    lines = []
+    header = f"{'scenario':<28}" + "".join(f"{m:>30}" for m, _ in HEADLINE)
+    lines.append("Whole horizon, mean [95% CI] across replications; change from baseline below")
+    lines.append(header)
+    allrows = summary[summary["year"].astype(str) == "all"].set_index(["scenario", "metric"])
+    comp = comparison[comparison["year"].astype(str) == "all"].set_index(["scenario", "metric"]) \
+        if len(comparison) else None
+    for name in names:
+        cells = []
+        for metric, fmt in HEADLINE:
+            try:
+                row = allrows.loc[(name, metric)]
+                text = fmt.format(row["mean"])
+                if row["replications"] > 1:
+                    text += f" [{fmt.format(row['ci_low'])}, {fmt.format(row['ci_high'])}]"
+            except KeyError:
+                text = "-"
+            cells.append(f"{text:>30}")
+        lines.append(f"{name[:27]:<28}" + "".join(cells))
+        if name != baseline and comp is not None:
+            cells = []
+            for metric, fmt in HEADLINE:
+                try:
+                    row = comp.loc[(name, metric)]
+                    pct = row["pct_change"]
+                    text = f"{row['diff_mean']:+,.4g} ({pct:+.1f}%)" if pct == pct else f"{row['diff_mean']:+,.4g}"
+                except KeyError:
+                    text = "-"
+                cells.append(f"{text:>30}")
+            lines.append(f"{'  vs ' + baseline[:21]:<28}" + "".join(cells))
+    return "\n".join(lines)
+
+
+def _progress(total: int):
+    """A progress bar on a terminal; nothing otherwise."""
+    try:
+        from tqdm import tqdm
+    except ImportError:  # pragma: no cover
+        tqdm = None
+    if tqdm is None or not sys.stderr.isatty():
+        class _Silent:
+            def update(self, n): pass
+            def close(self): pass
+        return _Silent()
+    return tqdm(total=total, unit="run", desc="runs", file=sys.stderr)

@@ -1,0 +1,232 @@
+"""Writing a batch folder safely: per-run tables, the manifest, and summaries rebuilt from finished runs.
+
+Layout of a batch::
+
+    <batch>/manifest.json                  versions, commit, seeds, streams, resolved scenarios
+    <batch>/summary.csv                    scenario, metric, year, mean, ci_low, ci_high, replications
+    <batch>/comparison.csv                 paired differences from the baseline
+    <batch>/<scenario>/rep=<k>/metrics.parquet, daily.parquet, run.json, DONE
+    <batch>/<scenario>/rep=<k>/error.txt   instead, when the run failed
+    <batch>/plots/*.png
+
+Every file is written to a temporary name in the same folder and renamed, so a
+reader never sees half a file; ``DONE`` is written last, and summaries are
+rebuilt from the runs that have it, never appended to.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import os
+import platform
+import re
+import subprocess
+import sys
+import tempfile
+from importlib import metadata
+from pathlib import Path
+
+import pandas as pd
+
+from . import __version__
+from .analysis import paired_differences, summarise_runs
+from .rng import stream_layout
+from .scenario.loader import resolved, scenario_hash
+from .scenario.schema import Scenario
+
+DONE = "DONE"
+PACKAGES = ("simpy", "numpy", "pandas", "scipy", "matplotlib", "pydantic", "ruamel.yaml", "pyarrow")
+
+
+def slug(name: str) -> str:
+    """A folder name for a scenario name: lowercase letters, digits and hyphens (+ a hash if changed)."""
+    s = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")[:60] or "scenario"
+    if s != name:
+        s += "-" + hashlib.sha1(name.encode("utf-8")).hexdigest()[:6]
+    return s
+
+
+def atomic_write_bytes(path: Path, data: bytes) -> None:
+    """Write `data` to `path` through a temporary file in the same folder and a rename."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+
+
+def atomic_write_text(path: Path, text: str) -> None:
+    atomic_write_bytes(path, text.encode("utf-8"))
+
+
+def atomic_write_parquet(path: Path, table: pd.DataFrame) -> None:
+    import io
+
+    buf = io.BytesIO()
+    table.to_parquet(buf, index=False, engine="pyarrow", compression="zstd")
+    atomic_write_bytes(path, buf.getvalue())
+
+
+def run_dir(batch: Path, scenario_name: str, replication: int) -> Path:
+    return batch / slug(scenario_name) / f"rep={replication}"
+
+
+def _parquet_ready(metrics: pd.DataFrame) -> pd.DataFrame:
+    out = metrics.copy()
+    out["year"] = out["year"].astype(str)
+    return out
+
+
+def write_run(batch: Path, scenario_name: str, replication: int, metrics: pd.DataFrame, daily: pd.DataFrame,
+              info: dict) -> None:
+    """Write one finished replication; ``DONE`` last."""
+    d = run_dir(batch, scenario_name, replication)
+    d.mkdir(parents=True, exist_ok=True)
+    err = d / "error.txt"
+    if err.exists():
+        err.unlink()
+    atomic_write_parquet(d / "metrics.parquet", _parquet_ready(metrics))
+    atomic_write_parquet(d / "daily.parquet", daily)
+    atomic_write_text(d / "run.json", json.dumps({"scenario": scenario_name, **info}, indent=2, sort_keys=True) + "\n")
+    atomic_write_text(d / DONE, "")
+
+
+def write_failure(batch: Path, scenario_name: str, replication: int, error: str) -> None:
+    """Record a failed replication with its traceback (no ``DONE``)."""
+    d = run_dir(batch, scenario_name, replication)
+    atomic_write_text(d / "error.txt", error)
+
+
+def completed_runs(batch: Path) -> set[tuple[str, int]]:
+    """(scenario slug, replication) of every run with ``DONE``."""
+    out = set()
+    for done in batch.glob(f"*/rep=*/{DONE}"):
+        out.add((done.parent.parent.name, int(done.parent.name.split("=", 1)[1])))
+    return out
+
+
+def read_runs(batch: Path, scenarios: list[str]) -> pd.DataFrame:
+    """Long table ``scenario, replication, metric, year, value`` of every completed run, in scenario order."""
+    frames = []
+    for name in scenarios:
+        folder = batch / slug(name)
+        reps = sorted((int(p.parent.name.split("=", 1)[1]), p.parent) for p in folder.glob(f"rep=*/{DONE}"))
+        for rep, d in reps:
+            m = pd.read_parquet(d / "metrics.parquet")
+            m.insert(0, "replication", rep)
+            m.insert(0, "scenario", name)
+            frames.append(m)
+    if not frames:
+        return pd.DataFrame(columns=["scenario", "replication", "metric", "year", "value"])
+    runs = pd.concat(frames, ignore_index=True)
+    runs["year"] = [y if y == "all" else int(y) for y in runs["year"]]
+    runs["year"] = runs["year"].astype(object)
+    return runs
+
+
+def read_daily(batch: Path, scenario: str) -> pd.DataFrame:
+    """Daily census of every completed replication of a scenario (column ``replication`` added)."""
+    frames = []
+    for done in sorted((batch / slug(scenario)).glob(f"rep=*/{DONE}")):
+        d = pd.read_parquet(done.parent / "daily.parquet")
+        d.insert(0, "replication", int(done.parent.name.split("=", 1)[1]))
+        frames.append(d)
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+
+
+def write_summaries(batch: Path, scenarios: list[str], baseline: str) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Rebuild ``summary.csv`` and ``comparison.csv`` from the completed runs."""
+    runs = read_runs(batch, scenarios)
+    summary = summarise_runs(runs) if len(runs) else pd.DataFrame(
+        columns=["scenario", "metric", "year", "mean", "ci_low", "ci_high", "replications"])
+    atomic_write_text(batch / "summary.csv", summary.to_csv(index=False, float_format="%.6g"))
+    others = [s for s in scenarios if s != baseline]
+    if others and baseline in set(runs["scenario"]):
+        comparison = paired_differences(runs, baseline)
+    else:
+        comparison = pd.DataFrame(columns=["scenario", "metric", "year", "baseline_mean", "scenario_mean", "diff_mean",
+                                           "diff_ci_low", "diff_ci_high", "pct_change", "replications"])
+    atomic_write_text(batch / "comparison.csv", comparison.to_csv(index=False, float_format="%.6g"))
+    return summary, comparison
+
+
+def git_commit() -> dict:
+    """Commit of the source tree this package runs from, when it is a git checkout."""
+    root = Path(__file__).resolve().parent.parent
+    try:
+        commit = subprocess.run(["git", "-C", str(root), "rev-parse", "HEAD"], capture_output=True, text=True,
+                                timeout=5, check=True).stdout.strip()
+        dirty = subprocess.run(["git", "-C", str(root), "status", "--porcelain", "--untracked-files=no"],
+                               capture_output=True, text=True, timeout=5, check=True).stdout.strip() != ""
+        return {"commit": commit, "dirty": dirty}
+    except (OSError, subprocess.SubprocessError):
+        return {"commit": None, "dirty": None}
+
+
+def versions() -> dict:
+    out = {"python": platform.python_version(), "careshift": __version__}
+    for pkg in PACKAGES:
+        try:
+            out[pkg] = metadata.version(pkg)
+        except metadata.PackageNotFoundError:
+            out[pkg] = None
+    return out
+
+
+def build_manifest(scenarios: list[Scenario], files: list[str], baseline: str, argv: list[str]) -> dict:
+    """Everything needed to trace a number back to its inputs."""
+    return {
+        "careshift_manifest": 1,
+        "created": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+        "command": ["run_scenarios.py", *argv],
+        "versions": versions(),
+        "git": git_commit(),
+        "platform": {"system": platform.system(), "machine": platform.machine(), "cpu_count": os.cpu_count()},
+        "baseline": baseline,
+        "random_streams": stream_layout(),
+        "scenarios": [
+            {
+                "name": sc.name,
+                "folder": slug(sc.name),
+                "file": f,
+                "seed": sc.run.seed,
+                "replications": sc.run.replications,
+                "sha256": scenario_hash(sc),
+                "resolved": resolved(sc),
+            }
+            for sc, f in zip(scenarios, files)
+        ],
+    }
+
+
+def write_manifest(batch: Path, manifest: dict) -> None:
+    atomic_write_text(batch / "manifest.json", json.dumps(manifest, indent=2) + "\n")
+
+
+def read_manifest(batch: Path) -> dict:
+    with open(batch / "manifest.json", encoding="utf-8") as fh:
+        return json.load(fh)
+
+
+def new_batch_dir(root: Path) -> Path:
+    """A new, empty, timestamped batch folder under `root`."""
+    stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+    for i in range(1000):
+        d = root / (f"batch-{stamp}" if i == 0 else f"batch-{stamp}-{i}")
+        try:
+            d.mkdir(parents=True, exist_ok=False)
+            return d
+        except FileExistsError:
+            continue
+    raise RuntimeError("could not create a new batch folder")
+
+
+def argv_text() -> list[str]:
+    return list(sys.argv[1:])
