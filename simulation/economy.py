@@ -94,6 +94,10 @@ class Economy:
         self.at_home_checks = np.zeros((self.periods.years + 1, 2))  # checked, at home
         self.wall_seconds = 0.0
         self._k = 0
+        #: journeys started and not yet ended (conservation: crises = outcomes + open journeys)
+        self.open_journeys = 0
+        #: person -> admission day of everyone in an acute bed now
+        self.open_stays: dict[int, float] = {}
 
     # -- construction --------------------------------------------------------------
 
@@ -161,9 +165,16 @@ class Economy:
         if self.trace is not None:
             self.trace.append((self.env.now, person, event, service))
 
+    def begin(self, p: int) -> None:
+        """A crisis journey starts."""
+        self.count("crises")
+        self.open_journeys += 1
+        self.log(p, "crisis")
+
     def end(self, p: int, outcome: str) -> None:
         """A crisis ended without admission."""
         self.count(f"crisis_outcome_{outcome}")
+        self.open_journeys -= 1
         self.log(p, outcome)
 
     def age(self, p: int, day: float) -> float:
@@ -193,6 +204,7 @@ class Economy:
 
     def admitted(self, p: int, start: float) -> None:
         self.count("emergency_admissions")
+        self.open_stays[p] = start
         if start - self.last_discharge[p] <= 30.0:
             self.count("readmissions_30d")
         if self.age(p, start) >= 65.0:
@@ -213,6 +225,8 @@ class Economy:
             self.last_discharge[p] = now
             self.count(f"discharge_{destination}")
         self.count("crisis_outcome_admitted")
+        self.open_journeys -= 1
+        del self.open_stays[p]
         self.admissions.append((p, start, fit, now, zero_day, destination))
         self.log(p, f"discharged_{destination}", "acute")
 

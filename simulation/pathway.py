@@ -150,7 +150,7 @@ def crisis(eco: "Economy", p: int, acuity: int, band: int, u, z, via: str = "") 
     """
     route = eco.routing
     first = via or route.first[acuity].pick(u[U_FIRST])
-    eco.count("crises")
+    eco.begin(p)
     if first == "gp":
         yield from gp_contact(eco, p, acuity, band, u, z, from_111=False)
     elif first == "nhs111":
@@ -302,7 +302,7 @@ def admit(eco, p, acuity, band, u, z) -> Iterator:
 
 def terminal_admission(eco, p, band, u, z) -> Iterator:
     """The last admission of a person who dies in hospital: conveyed, admitted, stays until death."""
-    eco.count("crises")
+    eco.begin(p)
     eco.count("ambulance_incidents")
     eco.count("ambulance_conveyances")
     req = eco.crews.request()

@@ -158,6 +158,9 @@ def write_all(root: Path) -> list[Path]:
         root / "schemas" / "scenario.schema.json": json.dumps(json_schema(), indent=2) + "\n",
         root / "scenarios" / "baseline.yaml": baseline_yaml(),
     }
+    from ..metrics import outputs_markdown
+
+    files[root / "docs" / "outputs.md"] = outputs_markdown()
     try:
         from .reference import reference_markdown
     except ImportError:  # pragma: no cover - the reference generator is optional
