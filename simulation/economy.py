@@ -128,6 +128,7 @@ class Economy:
     def _build_state(self) -> None:
         cap = self.population.cols.birth_day.shape[0]
         self.in_hospital = np.zeros(cap, dtype=bool)
+        self.in_journey = np.zeros(cap, dtype=bool)
         self.residence = np.zeros(cap, dtype=np.int8)
         self.dead = np.zeros(cap, dtype=bool)
         self.on_home_care = np.zeros(cap, dtype=bool)
@@ -137,7 +138,7 @@ class Economy:
         cap = self.population.cols.birth_day.shape[0]
         if cap <= self.in_hospital.shape[0]:
             return
-        for name, fill in (("in_hospital", False), ("residence", 0), ("dead", False), ("on_home_care", False),
+        for name, fill in (("in_hospital", False), ("in_journey", False), ("residence", 0), ("dead", False), ("on_home_care", False),
                            ("last_discharge", -np.inf)):
             old = getattr(self, name)
             new = np.full(cap, fill, dtype=old.dtype)
@@ -166,14 +167,16 @@ class Economy:
             self.trace.append((self.env.now, person, event, service))
 
     def begin(self, p: int) -> None:
-        """A crisis journey starts."""
+        """A crisis journey starts (a person has at most one at a time)."""
         self.count("crises")
+        self.in_journey[p] = True
         self.open_journeys += 1
         self.log(p, "crisis")
 
     def end(self, p: int, outcome: str) -> None:
         """A crisis ended without admission."""
         self.count(f"crisis_outcome_{outcome}")
+        self.in_journey[p] = False
         self.open_journeys -= 1
         self.log(p, outcome)
 
@@ -225,6 +228,7 @@ class Economy:
             self.last_discharge[p] = now
             self.count(f"discharge_{destination}")
         self.count("crisis_outcome_admitted")
+        self.in_journey[p] = False
         self.open_journeys -= 1
         del self.open_stays[p]
         self.admissions.append((p, start, fit, now, zero_day, destination))
@@ -291,7 +295,8 @@ class Economy:
 
     def _start_dynamic(self, p, u, z, acuity, via, outcome, terminal) -> None:
         now = self.env.now
-        if self.dead[p] or self.death_day(p) <= now or self.in_hospital[p]:
+        if self.dead[p] or self.death_day(p) <= now or self.in_journey[p]:
+            self.count("dynamic_crises_suppressed")
             return
         band = int(age_band_of(np.array([self.age(p, now)]))[0])
         if outcome:
@@ -329,8 +334,8 @@ class Economy:
         n = len(t)
         while i < n and t[i] <= now:
             p = persons[i]
-            if self.in_hospital[p] or self.dead[p] or self.population.cols.death_day[p] <= now:
-                self.count("crises_while_in_hospital" if self.in_hospital[p] else "crises_after_death")
+            if self.in_journey[p] or self.dead[p] or self.population.cols.death_day[p] <= now:
+                self.count("crises_during_a_journey" if self.in_journey[p] else "crises_after_death")
             else:
                 self.start_process(pathway.crisis(self, p, acuity[i], band[i], u[i], z[i]))
             i += 1

@@ -391,7 +391,10 @@ class GpSettings(Model):
         170, "Same-day slots for urgent crises on each weekday across the place's practices.", unit="slots per day",
         source="A: sized so slots run out on some winter Mondays",
     )
-    open_weekends: bool = sourced(False, "Whether practices offer same-day slots on Saturday and Sunday.", unit="flag")
+    open_weekends: bool = sourced(
+        False, "Whether practices offer same-day slots on Saturday and Sunday.", unit="flag",
+        source="A: core GP contract hours are weekdays; weekend urgent care goes through 111",
+    )
 
 
 class Nhs111Settings(Model):
@@ -439,13 +442,14 @@ class AcuteSettings(Model):
         440,
         "Beds available for emergency admissions.",
         unit="beds",
-        source="D: 1.8 G&A beds per 1,000 (evidence: beds-per-1000), ~90% used by emergency admissions",
+        source="D: unconstrained emergency demand ~380 occupied beds at 250k sized to ~90% mean occupancy "
+        "(docs/calibration.md); cf. 1.8 G&A beds per 1,000 = 450 (evidence: beds-per-1000)",
     )
     zero_day_share: ProbabilityByAgeBand = sourced(
         bands(0.50, 0.40, 0.30, 0.25, 0.20, ProbabilityByAgeBand),
         "Share of admissions discharged the same day (zero-night stays); ~1/3 overall.",
         unit="probability",
-        source="R: ~1/3 of emergency admissions are zero-day (evidence: zero-day)",
+        source="R: ~1/3 of emergency admissions are zero-day (evidence: zero-day); A: the gradient by age",
     )
     zero_day_stay_hours: Distribution = sourced(
         lognormal(8.0, 4.0), "Length of a zero-night stay.", unit="hours", source="A"
@@ -454,7 +458,7 @@ class AcuteSettings(Model):
         bands(2.5, 6.0, 8.5, 10.5, 12.5),
         "Mean time to medically fit for overnight stays, by age band.",
         unit="days",
-        source="R: mean EA LOS 7.9-9.1 d; 85+ 10.8-12.5 d (evidence: los)",
+        source="R: mean EA LOS 7.9-9.1 d; 85+ 10.8-12.5 d (evidence: los), read as overnight stays (A)",
     )
     overnight_los_cv: Annotated[float, Field(gt=0.0, le=5.0)] = sourced(
         1.3, "Coefficient of variation of overnight length of stay (lognormal).", unit="ratio",
@@ -628,7 +632,7 @@ class DischargeSettings(Model):
             age_75_84=PathwayMix(p0=R, p1=0.32, p2=0.045, p3=0.012),
             age_85_plus=PathwayMix(p0=R, p1=0.42, p2=0.07, p3=0.025),
         ),
-        "Pathway mix by age; overall ~P0 >=50%, P1 <=45%, P2 <=4%, P3 <=1% of adults (planning norm).",
+        "Pathway mix by age; planning norm for adults ~P0 50%, P1 45%, P2 4%, P3 1% (older people weigh more).",
         unit="probability",
         source="R: DHSC discharge guidance 2022 planning norm (evidence: discharge-pathways)",
     )

@@ -1,0 +1,90 @@
+"""Functional tests of one replication: determinism, conservation, capacity limits, common random numbers."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from simulation.economy import Economy
+from simulation.metrics import METRICS, run_metrics
+from tests.conftest import small_scenario
+
+
+@pytest.fixture(scope="module")
+def base_run():
+    return Economy(small_scenario(), 0).run()
+
+
+def test_same_seed_same_results_exactly(base_run):
+    again = Economy(small_scenario(), 0).run()
+    pd.testing.assert_frame_equal(run_metrics(base_run), run_metrics(again), check_exact=True)
+    assert base_run.admissions == again.admissions
+
+
+def test_another_replication_differs(base_run):
+    other = Economy(small_scenario(), 1).run()
+    assert run_metrics(base_run)["value"].tolist() != run_metrics(other)["value"].tolist()
+
+
+def test_every_crisis_ends_in_exactly_one_outcome(base_run):
+    crises = base_run.tally("crises").sum()
+    outcomes = sum(v.sum() for k, v in ((k, base_run.tally(k)) for k in list(base_run._tally))
+                   if k.startswith("crisis_outcome_"))
+    assert crises > 1000
+    assert crises == outcomes + base_run.open_journeys
+    assert 0 <= base_run.open_journeys < 0.01 * crises
+
+
+def test_bed_days_counted_once(base_run):
+    end = base_run.end_day
+    completed = sum(left - start for _, start, _, left, _, _ in base_run.admissions)
+    still_in = sum(end - start for start in base_run.open_stays.values())
+    total_area = sum(base_run.beds.busy.area)
+    assert total_area == pytest.approx(completed + still_in, rel=1e-9)
+    assert base_run.beds.in_use == len(base_run.open_stays)
+
+
+def test_no_negative_or_impossible_times(base_run):
+    adm = np.array([(s, f, l) for _, s, f, l, _, _ in base_run.admissions])
+    assert (adm[:, 1] >= adm[:, 0]).all() and (adm[:, 2] >= adm[:, 1]).all()
+    assert adm.min() >= 0 and adm.max() <= base_run.end_day
+
+
+def test_every_registered_metric_is_reported(base_run):
+    table = run_metrics(base_run)
+    assert set(table["metric"]) == set(METRICS)
+    years = set(table["year"])
+    assert years == {1, "all"}
+
+
+def test_unlimited_beds_mean_no_wait_for_a_bed():
+    eco = Economy(small_scenario(acute={"beds": "unlimited"}), 0).run()
+    assert sum(eco.beds.waited) == 0 and sum(eco.beds.waits) == 0.0
+    assert eco.tally("emergency_admissions").sum() > 0
+
+
+def test_zero_reablement_places_means_no_reablement():
+    eco = Economy(small_scenario(reablement={"places": 0}), 0).run()
+    assert eco.tally("reablement_episodes").sum() == 0
+    assert eco.reablement.in_use == 0
+    # patients needing reablement stay in their beds: delays are far above the baseline's
+    base = Economy(small_scenario(), 0).run()
+    assert sum(eco.delayed.area) > 2 * sum(base.delayed.area)
+
+
+def test_capacity_is_never_exceeded(base_run):
+    for pool in base_run.pools:
+        if pool.capacity is not None:
+            assert pool.in_use <= pool.capacity
+    census = base_run.census["beds_occupied"]
+    assert census.max() <= base_run.beds.capacity
+
+
+def test_common_random_numbers_share_crises():
+    """A change downstream of the crisis stream leaves the crisis stream itself untouched."""
+    a = Economy(small_scenario(), 0)
+    b = Economy(small_scenario(reablement={"places": 200}), 0)
+    for batch in (0, 5):
+        ca, cb = a.demand.candidates(batch), b.demand.candidates(batch)
+        assert np.array_equal(ca.time, cb.time) and np.array_equal(ca.uniforms, cb.uniforms)
