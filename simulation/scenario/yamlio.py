@@ -86,6 +86,9 @@ MAX_NESTING = 100
 """Deepest nesting of mappings and lists one file may use."""
 EXTENDS_KEY = "extends"
 ALLOW_OUTSIDE_OPTION = "--allow-outside-extends"
+WHOLE_VALUE_KEYS = frozenset({"dist"})
+"""A mapping holding one of these keys (a distribution ``{dist: lognormal, mean: 8, sd: 4}``) is one
+value: a file that ``extends`` another and gives such a mapping replaces the parent's whole."""
 
 
 class Location(NamedTuple):
@@ -570,8 +573,15 @@ def read_yaml(path: str | os.PathLike[str]) -> tuple[dict[str, Any], LocationMap
 
 
 def _merge(parent: _Node, child: _Node) -> _Node:
-    """Deep-merge mappings (the child wins); anything else, lists included, the child replaces whole."""
+    """Deep-merge mappings (the child wins); anything else, lists included, the child replaces whole.
+
+    A child mapping naming its kind (a key of :data:`WHOLE_VALUE_KEYS`, e.g. ``dist``) also replaces
+    the parent's whole: ``{dist: exponential, mean: 3}`` over a lognormal must not keep its ``sd``, and
+    ``{dist: lognormal, mean: 3}`` must not silently take the parent's ``sd``.
+    """
     if not (isinstance(parent.value, dict) and isinstance(child.value, dict)):
+        return child
+    if any(key in child.value for key in WHOLE_VALUE_KEYS):
         return child
     merged = dict(parent.value)
     for key, value in child.value.items():
@@ -655,8 +665,9 @@ def load_with_extends(
 
     A file may have a top-level ``extends: other.yaml`` (relative to that
     file's folder). Mappings are merged key by key (the extending file wins),
-    anything else -- lists included -- is replaced whole, and ``extends`` is
-    removed from the result. At most ``max_depth`` ``extends`` steps are
+    except a mapping holding a key of :data:`WHOLE_VALUE_KEYS` (``dist``: a
+    distribution), which is replaced whole like anything else -- lists
+    included -- and ``extends`` is removed from the result. At most ``max_depth`` ``extends`` steps are
     followed. A parent outside the folder (tree) of the file naming it is
     refused unless ``allow_outside`` is true.
 

@@ -514,6 +514,23 @@ def test_extends_deep_merges_and_replaces_lists(tmp_path):
     assert load_model(Toy, child).run.days == 90
 
 
+def test_extends_replaces_a_distribution_whole(tmp_path):
+    write(tmp_path, "base.yaml", replace_line(BASE, "{dist: exponential, mean: 3.0}", "{dist: lognormal, mean: 3.0, sd: 1.0}"))
+    # another kind: the parent's 'sd' must not leak into the exponential
+    child = write(tmp_path, "child.yaml", "extends: base.yaml\nservices:\n  acute:\n    length_of_stay: {dist: exponential, mean: 5.0}\n")
+    data, prov = load_with_extends(child)
+    assert data["services"]["acute"]["length_of_stay"] == {"dist": "exponential", "mean": 5.0}
+    assert "services.acute.length_of_stay.sd" not in prov
+    assert load_model(Toy, child).services["acute"].length_of_stay == Exponential(dist="exponential", mean=5.0)
+    # the same kind with a field left out: an error in the child, not the parent's value taken silently
+    child2 = write(tmp_path, "child2.yaml", "extends: base.yaml\nservices:\n  acute:\n    length_of_stay: {dist: lognormal, mean: 5.0}\n")
+    p = only(problems_of(child2))
+    assert (p.file, p.line, p.path, p.message) == (str(child2), 4, "services.acute.length_of_stay.sd", "field required")
+    # without 'dist' the mapping is merged as usual: change the mean, keep the kind and sd
+    child3 = write(tmp_path, "child3.yaml", "extends: base.yaml\nservices:\n  acute:\n    length_of_stay: {mean: 5.0}\n")
+    assert load_model(Toy, child3).services["acute"].length_of_stay == Lognormal(dist="lognormal", mean=5.0, sd=1.0)
+
+
 def test_validation_problem_in_inherited_value_points_to_parent(tmp_path):
     base = write(tmp_path, "base.yaml", replace_line(BASE, "seed: 7", "seed: 7.5"))
     child = write(tmp_path, "child.yaml", "extends: base.yaml\nrun:\n  days: 0\n")
