@@ -35,6 +35,8 @@ BATCH_DAYS = YEAR_DAYS / 12.0
  U_LOS, U_PATHWAY, U_P1, U_WEEKEND, U_AE_TIME, U_AMB_TIME, U_111_TIME, U_READMIT, U_READMIT_TIME,
  U_AFTER, U_AFTER_TIME) = range(22)
 N_UNIFORMS = 22
+#: Columns whose normal scores are needed (lognormal durations by inversion).
+NORMAL_COLUMNS = (U_LOS, U_AE_TIME, U_AMB_TIME, U_111_TIME)
 
 
 @dataclass
@@ -156,6 +158,14 @@ class Demand:
 def normal_scores(u: np.ndarray) -> np.ndarray:
     """Standard normal quantiles of uniforms (for lognormal durations by inversion)."""
     return ndtri(np.clip(u, 1e-12, 1.0 - 1e-12))
+
+
+def crisis_normal_scores(u: np.ndarray) -> np.ndarray:
+    """Normal scores of a crisis matrix, filled only in :data:`NORMAL_COLUMNS` (zeros elsewhere)."""
+    z = np.zeros_like(u)
+    cols = list(NORMAL_COLUMNS)
+    z[..., cols] = normal_scores(u[..., cols])
+    return z
 
 
 __all__ = ["Demand", "Calendar", "CrisisBatch", "BATCH_DAYS", "MODIFIER_BOUND", "N_UNIFORMS", "END_OF_LIFE"]

@@ -17,7 +17,7 @@ import simpy
 
 from . import pathway
 from . import rng as rngmod
-from .demand import BATCH_DAYS, Calendar, Demand, normal_scores, N_UNIFORMS, U_ACCEPT, U_ACUITY
+from .demand import BATCH_DAYS, Calendar, Demand, N_UNIFORMS, U_ACCEPT, U_ACUITY, crisis_normal_scores, normal_scores
 from .pathway import CARE_HOME, HOME, Routing
 from .population import END_OF_LIFE, FRAILTY, COMPLEX, LTC, YEAR_DAYS, Population, age_band_of
 from .scenario.schema import Scenario
@@ -125,25 +125,29 @@ class Economy:
         self.census = {name: np.zeros(days, dtype=np.float32) for name in
                        ("beds_occupied", "delayed", "ae_occupied", "reablement", "home_care", "care_homes")}
 
+    #: per-person flags kept as bytearrays: fast to read one at a time on the hot path, and
+    #: viewed as numpy arrays (``flags(name)``) without copying for vectorised selection
+    FLAGS = ("in_hospital", "in_journey", "dead", "on_home_care", "residence")
+
     def _build_state(self) -> None:
         cap = self.population.cols.birth_day.shape[0]
-        self.in_hospital = np.zeros(cap, dtype=bool)
-        self.in_journey = np.zeros(cap, dtype=bool)
-        self.residence = np.zeros(cap, dtype=np.int8)
-        self.dead = np.zeros(cap, dtype=bool)
-        self.on_home_care = np.zeros(cap, dtype=bool)
+        for name in self.FLAGS:
+            setattr(self, name, bytearray(cap))
         self.last_discharge = np.full(cap, -np.inf)
 
     def _grow_state(self) -> None:
         cap = self.population.cols.birth_day.shape[0]
-        if cap <= self.in_hospital.shape[0]:
+        if cap <= len(self.in_hospital):
             return
-        for name, fill in (("in_hospital", False), ("in_journey", False), ("residence", 0), ("dead", False), ("on_home_care", False),
-                           ("last_discharge", -np.inf)):
-            old = getattr(self, name)
-            new = np.full(cap, fill, dtype=old.dtype)
-            new[: old.shape[0]] = old
-            setattr(self, name, new)
+        for name in self.FLAGS:
+            getattr(self, name).extend(bytearray(cap - len(getattr(self, name))))
+        old = self.last_discharge
+        self.last_discharge = np.full(cap, -np.inf)
+        self.last_discharge[: old.shape[0]] = old
+
+    def flags(self, name: str) -> np.ndarray:
+        """A zero-copy uint8 numpy view of a per-person flag."""
+        return np.frombuffer(getattr(self, name), dtype=np.uint8)
 
     # -- small services for the pathway --------------------------------------------------
 
@@ -287,7 +291,7 @@ class Economy:
                         outcome: str = "", terminal: bool = False) -> None:
         """A crisis made during the run (after a discharge, at the end of reablement, a terminal admission)."""
         u = self._dynamic_rng.random(N_UNIFORMS)
-        z = normal_scores(u).tolist()
+        z = crisis_normal_scores(u).tolist()
         u = u.tolist()
         delay = max(0.0, when - self.env.now)
         ev = self.env.timeout(delay)
@@ -315,13 +319,15 @@ class Economy:
         pop = self.population
         batch = self.demand.candidates(b)
         t, persons, u = batch.time, batch.person, batch.uniforms
-        modifier = np.where(self.residence[persons] == CARE_HOME, self.scenario.demand.care_home_rate_multiplier, 1.0)
+        modifier = np.where(self.flags("residence")[persons] == CARE_HOME,
+                            self.scenario.demand.care_home_rate_multiplier, 1.0)
         keep = (u[:, U_ACCEPT] < self.demand.season_acceptance(t) * modifier) & (t < self.end_day)
         t, persons, u = t[keep], persons[keep], u[keep]
         band = age_band_of((t - pop.cols.birth_day[persons]) / YEAR_DAYS)
         acuity = self.demand.acuity(band, u[:, U_ACUITY])
-        self._batch = (t.tolist(), persons.tolist(), acuity.tolist(), band.tolist(), u.tolist(),
-                       normal_scores(u).tolist())
+        # rows of u and z stay numpy (a journey reads a handful of columns; converting whole
+        # matrices to Python floats cost more than the reads)
+        self._batch = (t.tolist(), persons.tolist(), acuity.tolist(), band.tolist(), u, crisis_normal_scores(u))
         self._batch_index = b
         self._i = 0
 
@@ -332,12 +338,13 @@ class Economy:
         t, persons, acuity, band, u, z = self._batch
         i = self._i
         n = len(t)
+        in_journey, dead, death_day = self.in_journey, self.dead, self.population.cols.death_day
         while i < n and t[i] <= now:
             p = persons[i]
-            if self.in_journey[p] or self.dead[p] or self.population.cols.death_day[p] <= now:
-                self.count("crises_during_a_journey" if self.in_journey[p] else "crises_after_death")
+            if in_journey[p] or dead[p] or death_day[p] <= now:
+                self.count("crises_during_a_journey" if in_journey[p] else "crises_after_death")
             else:
-                self.start_process(pathway.crisis(self, p, acuity[i], band[i], u[i], z[i]))
+                self.start_process(pathway.crisis(self, p, acuity[i], band[i], u[i].tolist(), z[i].tolist()))
             i += 1
         self._i = i
         while i >= n:
@@ -426,10 +433,10 @@ class Economy:
         for _ in range(200):
             p = rng.integers(pop.n, size=512)
             ok = ((c.entry_day[p] <= now) & (c.exit_day[p] > now) & (c.death_day[p] > now)
-                  & ~self.in_hospital[p] & (self.residence[p] == HOME) & ~self.dead[p]
-                  & ((now - c.birth_day[p]) / YEAR_DAYS >= min_age))
+                  & (self.flags("in_hospital")[p] == 0) & (self.flags("residence")[p] == HOME)
+                  & (self.flags("dead")[p] == 0) & ((now - c.birth_day[p]) / YEAR_DAYS >= min_age))
             if not_on_home_care:
-                ok &= ~self.on_home_care[p]
+                ok &= self.flags("on_home_care")[p] == 0
             if weights:
                 seg = np.where(c.death_day[p] - YEAR_DAYS <= now, END_OF_LIFE, c.segment[p])
                 ok &= rng.random(512) < table[seg]
