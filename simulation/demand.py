@@ -130,6 +130,24 @@ class Demand:
         r = self._band_rate[band] * self._seg_norm[band] * self._seg_mult[seg] * pop.cols.risk[: pop.n]
         return np.where(pop.present(day), r, 0.0) / YEAR_DAYS
 
+    def predicted_risk(self, day: float, admissions_per_crisis: float = 0.15) -> tuple[np.ndarray, dict]:
+        """Each person's predicted-risk score on `day` at the scenario's c-statistic (NaN if not present).
+
+        Returns the scores and facts about them (noise sd, best achievable c).
+        The draws come from the ``risk.prediction`` stream keyed by the day, so
+        every scenario sees the same scores.
+        """
+        from .risk import noise_for_c_statistic, predicted_risk
+
+        rate = self.rates(day) * YEAR_DAYS
+        present = rate > 0
+        rng = rngmod.generator(self.seed, self.replication, "risk.prediction", int(day))
+        sigma, c_max = noise_for_c_statistic(rate[present], admissions_per_crisis,
+                                             self.population.settings.risk_score_c_statistic, rng)
+        score = np.full(rate.shape[0], np.nan)
+        score[present] = predicted_risk(rate[present], sigma, rng)
+        return score, {"noise_sd": sigma, "c_max": c_max}
+
     def candidates(self, batch: int) -> CrisisBatch:
         """Candidate crises of batch `batch` (days [batch, batch + 1) x BATCH_DAYS).
 

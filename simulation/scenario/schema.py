@@ -139,6 +139,13 @@ class PopulationSettings(Model):
         unit="ratio",
         source="A",
     )
+    risk_score_c_statistic: Annotated[float, Field(gt=0.5, lt=1.0)] = sourced(
+        0.75,
+        "Accuracy of the predicted-risk score used to select people for case management: its c-statistic "
+        "for an emergency admission in the next year (0.5 = chance).",
+        unit="c-statistic",
+        source="A: emergency-admission risk tools typically report c of about 0.7-0.8 (to verify; docs/evidence.md gaps)",
+    )
     growth_pct_per_year: GrowthByAgeBand = sourced(
         GrowthByAgeBand(age_0_17=0.0, age_18_64=0.3, age_65_74=1.4, age_75_84=2.6, age_85_plus=3.0),
         "Projected growth of each band; births and net migration fill the gap left by ageing and deaths.",

@@ -133,7 +133,7 @@ class Pool:
         if self.in_use < self._free:
             self.in_use += 1
             self.busy.change(now, 1)
-            self.starts[self.busy._k] += 1
+            self.starts[self.busy.periods.of(now)] += 1
             return None
         ev = self.env.event()
         self.queue.append((ev, now))

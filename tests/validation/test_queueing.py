@@ -515,10 +515,6 @@ def test_waits_are_attributed_to_the_period_of_service_start():
     assert pool.starts == [1, 2, 1]
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "pools.py: Pool.request() files an immediate start at the exact day of a period boundary "
-    "under the earlier period (busy._k; LevelMonitor only moves on for t > boundary), while "
-    "Periods.of and Pool._hand_over file that day under the later period"))
 def test_start_exactly_on_a_period_boundary_is_filed_like_periods_of():
     env, pool = _pool(1, warmup=10.0, years=2)
     env.run(until=10.0)
