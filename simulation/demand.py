@@ -105,11 +105,11 @@ class Demand:
         )
 
     def _segment_normaliser(self) -> np.ndarray:
-        """Per band, 1 / mean segment multiplier at day 0 (so a band's mean rate is its base rate)."""
+        """Per band, 1 / mean of (segment multiplier x latent risk) at day 0, so a band's mean rate is its base rate."""
         pop = self.population
         present = pop.present(0.0)
         band = age_band_of(pop.age(0.0))[present]
-        mult = self._seg_mult[pop.segment_on(0.0)[present]]
+        mult = self._seg_mult[pop.segment_on(0.0)[present]] * pop.cols.risk[: pop.n][present]
         total = np.bincount(band, weights=mult, minlength=5)
         count = np.bincount(band, minlength=5)
         mean = np.divide(total, count, out=np.ones(5), where=count > 0)

@@ -147,7 +147,7 @@ class PopulationSettings(Model):
         source="A: emergency-admission risk tools typically report c of about 0.7-0.8 (to verify; docs/evidence.md gaps)",
     )
     growth_pct_per_year: GrowthByAgeBand = sourced(
-        GrowthByAgeBand(age_0_17=0.0, age_18_64=0.3, age_65_74=1.4, age_75_84=2.6, age_85_plus=3.0),
+        GrowthByAgeBand(age_0_17=0.0, age_18_64=0.3, age_65_74=1.5, age_75_84=2.7, age_85_plus=3.0),
         "Projected growth of each band; births and net migration fill the gap left by ageing and deaths.",
         unit="% per year",
         source="D: 65+ +2.1%/yr and 85+ +3.0%/yr, ONS 2008-based SNPP (evidence: demography)",
