@@ -71,6 +71,12 @@ def build_parser() -> argparse.ArgumentParser:
     rep = sub.add_parser("report", help="redraw the summaries and plots of a finished batch")
     rep.add_argument("batch", metavar="BATCH_DIR")
     sub.add_parser("schema", help="print the scenario JSON Schema")
+    vd = sub.add_parser("validation", help="run the baseline and write its calibration table (docs/validation.md)")
+    vd.add_argument("--scenario", default=str(DEFAULT_SCENARIOS / "baseline.yaml"), metavar="FILE")
+    vd.add_argument("--doc", default=str(PROJECT_ROOT / "docs" / "validation.md"), metavar="FILE",
+                    help="where to write the table (default docs/validation.md)")
+    vd.add_argument("--batch", metavar="BATCH_DIR", help="use a finished batch instead of running")
+    _run_options(vd)
     return parser
 
 
@@ -119,6 +125,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _cmd_validate(args)
         if args.command == "report":
             return _cmd_report(args)
+        if args.command == "validation":
+            return _cmd_validation(args, argv)
         if args.command == "schema":
             from .scenario.document import json_schema
 
@@ -176,20 +184,40 @@ def _baseline_name(names: list[str]) -> str:
 
 
 def _cmd_run(args, argv) -> int:
+    scenarios = _prepare(args)
+    batch, summary, comparison, failures, total = run_batch(scenarios, list(args.files), argv, args.out, args.jobs)
+    names = [sc.name for sc in scenarios]
+    print(comparison_table(summary, comparison, names, _baseline_name(names)))
+    print(f"\nresults: {_display(batch)}")
+    return _report_failures(failures, total)
+
+
+def _report_failures(failures, total: int) -> int:
+    if not failures:
+        return EXIT_OK
+    print(f"{len(failures)} of {total} runs failed; see error.txt in their folders", file=sys.stderr)
+    for f in failures[:3]:
+        print(f"  {f.task.scenario_name} rep={f.task.replication}: {f.error.strip().splitlines()[-1]}",
+              file=sys.stderr)
+    return EXIT_RUN_FAILED
+
+
+def run_batch(scenarios, files: list[str], argv, out: str | None, jobs: int):
+    """Run every (scenario, replication) into a new batch folder; summaries and plots rebuilt at the end."""
     from . import output
     from .experiment import execute, tasks_for
+    from .plots import draw_all
 
-    scenarios = _prepare(args)
     names = [sc.name for sc in scenarios]
     baseline = _baseline_name(names)
-    if args.out:
-        batch = Path(args.out)
+    if out:
+        batch = Path(out)
         if batch.exists() and any(batch.iterdir()):
-            raise UsageError(f"--out {args.out}: folder exists and is not empty (choose a new folder)")
+            raise UsageError(f"--out {out}: folder exists and is not empty (choose a new folder)")
         batch.mkdir(parents=True, exist_ok=True)
     else:
         batch = output.new_batch_dir(DEFAULT_RESULTS)
-    output.write_manifest(batch, output.build_manifest(scenarios, list(args.files), baseline, argv))
+    output.write_manifest(batch, output.build_manifest(scenarios, files, baseline, argv))
     tasks = tasks_for(scenarios)
     failures = []
     progress = _progress(len(tasks))
@@ -204,22 +232,42 @@ def _cmd_run(args, argv) -> int:
         progress.update(1)
 
     try:
-        execute(scenarios, tasks, args.jobs, on_result)
+        execute(scenarios, tasks, jobs, on_result)
     finally:
         progress.close()
     summary, comparison = output.write_summaries(batch, names, baseline)
-    from .plots import draw_all
-
     draw_all(batch, summary, comparison, names, baseline)
-    print(comparison_table(summary, comparison, names, baseline))
-    print(f"\nresults: {_display(batch)}")
-    if failures:
-        print(f"{len(failures)} of {len(tasks)} runs failed; see error.txt in their folders", file=sys.stderr)
-        for f in failures[:3]:
-            print(f"  {f.task.scenario_name} rep={f.task.replication}: {f.error.strip().splitlines()[-1]}",
-                  file=sys.stderr)
-        return EXIT_RUN_FAILED
-    return EXIT_OK
+    return batch, summary, comparison, failures, len(tasks)
+
+
+def _cmd_validation(args, argv) -> int:
+    from . import output
+    from .validation import validation_markdown, validation_table
+
+    args.files = [args.scenario]
+    scenarios = _prepare(args)
+    sc = scenarios[0]
+    if args.batch:
+        batch = Path(args.batch)
+        if not (batch / "manifest.json").is_file():
+            raise UsageError(f"{args.batch}: not a batch folder (no manifest.json)")
+        resolved = output.read_manifest(batch)["scenarios"][0]["resolved"]
+        from .scenario.schema import Scenario
+
+        sc = Scenario.model_validate(resolved)
+        summary, _ = output.write_summaries(batch, [sc.name], sc.name)
+        failures, total = [], 0
+    else:
+        batch, summary, _, failures, total = run_batch([sc], args.files, argv, args.out, args.jobs)
+    reps = int(summary[summary["metric"] == "population"]["replications"].max())
+    settings = {"replications": reps, "years": sc.run.horizon_years, "population": sc.population.size,
+                "seed": sc.run.seed}
+    doc = Path(args.doc)
+    output.atomic_write_text(doc, validation_markdown(summary, sc, settings, sc.name))
+    table = validation_table(summary, sc, sc.name)
+    print(table[["metric", "target", "mean", "within"]].to_string(index=False))
+    print(f"\nwrote {_display(doc)} from {_display(batch)}")
+    return _report_failures(failures, total)
 
 
 def _cmd_report(args) -> int:

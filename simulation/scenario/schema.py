@@ -378,7 +378,7 @@ class RoutingSettings(Model):
         source="A",
     )
     ae_admission_probability: AdmissionProbabilityByAcuity = sourced(
-        AdmissionProbabilityByAcuity(minor=0.02, urgent=0.22, acute=0.80),
+        AdmissionProbabilityByAcuity(minor=0.02, urgent=0.19, acute=0.70),
         "Probability of admission after A&E by acuity; overall conversion 20-29% (evidence: ae-conversion).",
         unit="probability",
         source="D: calibrated to 20-29% conversion (evidence: ae-conversion)",
@@ -485,7 +485,7 @@ class ReablementSettings(Model):
         source="R: up to 6 weeks, often 1-2 (evidence: reablement-duration)",
     )
     outcome: "ReablementOutcome" = sourced(
-        lambda: ReablementOutcome(no_further_support=0.78, home_care=0.15, care_home=0.03, hospital="remainder"),
+        lambda: ReablementOutcome(no_further_support=0.76, home_care=0.13, care_home=0.05, hospital="remainder"),
         "Outcome at the end of reablement.", unit="probability",
         source="R: 75-80% no further support (evidence: ascof-2d)",
     )
@@ -582,7 +582,7 @@ class EndOfLifeSettings(Model):
     """Where people die: a share of deaths follow a terminal admission."""
 
     terminal_admission_probability_home: Probability = sourced(
-        0.38, "Chance that a person dying at home is first admitted and dies in hospital.", unit="probability",
+        0.45, "Chance that a person dying at home is first admitted and dies in hospital.", unit="probability",
         source="D: calibrated to 43% of deaths in hospital (evidence: place-of-death)",
     )
     terminal_admission_probability_care_home: Probability = sourced(

@@ -976,7 +976,7 @@ def _item_from_error(model_cls: Any, data: Any, error: Mapping[str, Any]) -> _It
         else:
             got = repr(ctx.get("tag"))
         what, hint = _one_of(allowed, value if isinstance(value, str) else ctx.get("tag"))
-        container = False
+        container = isinstance(value, (Mapping, list, tuple))  # 'dist: {..}' points at the key, like any mapping
     elif kind == "union_tag_not_found":
         disc = str(ctx.get("discriminator", "")).strip("'\"")
         allowed = _allowed_tags(model_cls, data, parts, disc)
@@ -1058,7 +1058,7 @@ def _item_from_error(model_cls: Any, data: Any, error: Mapping[str, Any]) -> _It
         what = _plain_msg(error)
 
     if kind not in ("value_error", "assertion_error", "too_short", "too_long") and not prefer_key:
-        prefer_key = container and kind not in ("union_tag_invalid",)
+        prefer_key = container
     return _Item(parts, what, got, hint, prefer_key, tuple(branches))
 
 

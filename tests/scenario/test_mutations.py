@@ -141,10 +141,14 @@ def _with(parts: tuple[str, ...], value: Any) -> dict:
 # --------------------------------------------------------------------------- values
 
 
+def _int_bounds(leaf: Leaf) -> tuple[int, int]:
+    lo = -MAX_ABS_INT if leaf.lo is None else (math.floor(leaf.lo) + 1 if leaf.lo_strict else math.ceil(leaf.lo))
+    hi = MAX_ABS_INT if leaf.hi is None else (math.ceil(leaf.hi) - 1 if leaf.hi_strict else math.floor(leaf.hi))
+    return max(lo, -MAX_ABS_INT), min(hi, MAX_ABS_INT)  # whole numbers beyond 1e15 are refused when read
+
+
 def _ints_in(leaf: Leaf) -> st.SearchStrategy[int]:
-    lo = -MAX_ABS_INT if leaf.lo is None else math.floor(leaf.lo) + (1 if leaf.lo_strict and leaf.lo == math.floor(leaf.lo) else 0)
-    hi = MAX_ABS_INT if leaf.hi is None else math.ceil(leaf.hi) - (1 if leaf.hi_strict and leaf.hi == math.ceil(leaf.hi) else 0)
-    return st.integers(max(lo, -MAX_ABS_INT), min(hi, MAX_ABS_INT))
+    return st.integers(*_int_bounds(leaf))
 
 
 def _floats_in(leaf: Leaf, hi: float | None = None) -> st.SearchStrategy[float]:
@@ -191,7 +195,10 @@ def valid_value(leaf: Leaf) -> st.SearchStrategy[Any] | None:
     if leaf.kind == "int":
         numbers = _ints_in(leaf)
     elif leaf.kind == "float":
-        numbers = _floats_in(leaf) | _ints_in(leaf)  # a whole number is fine for a number setting
+        numbers = _floats_in(leaf)
+        lo, hi = _int_bounds(leaf)
+        if lo <= hi:
+            numbers = numbers | st.integers(lo, hi)  # a whole number is fine for a number setting
     elif leaf.kind == "bool":
         numbers = st.booleans()
     elif leaf.kind == "date":

@@ -310,6 +310,12 @@ def test_unknown_discriminator(tmp_path):
     assert p.message == "must be one of: lognormal, exponential (got 'lognormall') — did you mean 'lognormal'?"
 
 
+def test_discriminator_given_a_mapping_points_at_its_key(tmp_path):
+    p = only(problems_of(write(tmp_path, "s.yaml", replace_line(VALID, "dist: lognormal", "dist:\n        x: 1"))))
+    assert (p.line, p.column, p.path) == (7, 7, "services.acute.length_of_stay.dist")
+    assert p.message.startswith("must be one of: lognormal, exponential (got a mapping)")
+
+
 def test_missing_discriminator(tmp_path):
     p = only(problems_of(write(tmp_path, "s.yaml", replace_line(VALID, "      dist: lognormal\n", ""))))
     assert (p.line, p.column, p.path) == (6, 5, "services.acute.length_of_stay.dist")
