@@ -57,6 +57,25 @@ def _seed(text: str) -> int:
     return value
 
 
+def _shard(text: str) -> tuple[int, int]:
+    try:
+        i, n = (int(x) for x in text.split("/"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must look like 2/8 (got {text!r})") from None
+    if not 1 <= i <= n:
+        raise argparse.ArgumentTypeError(f"needs 1 <= I <= N (got {text!r})")
+    return i, n
+
+
+def _exec_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--jobs", type=_positive_int, metavar="J", default=os.cpu_count() or 1,
+                   help="parallel worker processes (default: number of cores)")
+    p.add_argument("--executor", choices=("local", "dask"), default="local",
+                   help="local worker processes, or a Dask cluster")
+    p.add_argument("--scheduler", metavar="ADDRESS",
+                   help="Dask scheduler address (tcp://host:8786); without it a local cluster on 127.0.0.1")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="run_scenarios.py", description="careshift: test shifting care out of hospital, "
                      "scenario by scenario. With no command, runs every scenario in scenarios/.")
@@ -70,6 +89,12 @@ def build_parser() -> argparse.ArgumentParser:
                      help="let 'extends' name a file outside the folder of the file that names it")
     rep = sub.add_parser("report", help="redraw the summaries and plots of a finished batch")
     rep.add_argument("batch", metavar="BATCH_DIR")
+    res = sub.add_parser("resume", help="finish an interrupted batch (same scenarios and code only)")
+    res.add_argument("batch", metavar="BATCH_DIR")
+    _exec_options(res)
+    mer = sub.add_parser("merge", help="combine the shard folders of one batch into a new batch folder")
+    mer.add_argument("shards", nargs="+", metavar="DIR")
+    mer.add_argument("--out", required=True, metavar="DIR", help="the merged batch folder to create")
     sub.add_parser("schema", help="print the scenario JSON Schema")
     vd = sub.add_parser("validation", help="run the baseline and write its calibration table (docs/validation.md)")
     vd.add_argument("--scenario", default=str(DEFAULT_SCENARIOS / "baseline.yaml"), metavar="FILE")
@@ -86,9 +111,10 @@ def _run_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--years", type=_positive_int, metavar="Y", help="reported years after the warm-up (1-10)")
     p.add_argument("--population", type=_positive_int, metavar="P",
                    help="people in the place; capacities and community flows scale with it")
-    p.add_argument("--jobs", type=_positive_int, metavar="J", default=os.cpu_count() or 1,
-                   help="parallel worker processes (default: number of cores)")
+    _exec_options(p)
     p.add_argument("--out", metavar="DIR", help="batch folder to create (default: a new results/batch-<time>)")
+    p.add_argument("--shard", type=_shard, metavar="I/N",
+                   help="run only the I-th of N deterministic slices of the tasks (join them with 'merge')")
     p.add_argument("--allow-outside-extends", action="store_true",
                    help="let 'extends' name a file outside the folder of the file that names it")
 
@@ -96,28 +122,16 @@ def _run_options(p: argparse.ArgumentParser) -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point; returns the exit code."""
     argv = list(sys.argv[1:] if argv is None else argv)
+    _terminate_as_interrupt()
     parser = build_parser()
-    if not argv or argv[0].startswith("--"):
-        default_run = _Parser(prog="run_scenarios.py")
-        _run_options(default_run)
-        try:
-            args = default_run.parse_args(argv)
-        except UsageError as err:
-            print(err, file=sys.stderr)
-            return EXIT_BAD_INPUT
-        from .scenario.loader import scenario_files
-
-        args.files = scenario_files(DEFAULT_SCENARIOS)
-        if not args.files:
-            print(f"no scenario files found in {DEFAULT_SCENARIOS.name}/", file=sys.stderr)
-            return EXIT_BAD_INPUT
-        args.command = "run"
-    else:
-        try:
-            args = parser.parse_args(argv)
-        except UsageError as err:
-            print(f"{err}\n(see: python run_scenarios.py --help)", file=sys.stderr)
-            return EXIT_BAD_INPUT
+    try:
+        args = _parse(argv)
+    except UsageError as err:
+        print(f"{err}\n(see: python run_scenarios.py --help)", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    if args.command == "run" and not args.files:
+        print(f"no scenario files found in {DEFAULT_SCENARIOS.name}/", file=sys.stderr)
+        return EXIT_BAD_INPUT
     try:
         if args.command == "run":
             return _cmd_run(args, argv)
@@ -125,6 +139,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _cmd_validate(args)
         if args.command == "report":
             return _cmd_report(args)
+        if args.command == "resume":
+            return _cmd_resume(args)
+        if args.command == "merge":
+            return _cmd_merge(args)
         if args.command == "validation":
             return _cmd_validation(args, argv)
         if args.command == "schema":
@@ -143,6 +161,20 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
     parser.print_help()
     return EXIT_BAD_INPUT
+
+
+def _terminate_as_interrupt() -> None:
+    """Treat a termination signal like Ctrl-C, so worker processes are stopped on the way out."""
+    import signal
+    import threading
+
+    if threading.current_thread() is threading.main_thread():
+        def handler(signum, frame):
+            raise KeyboardInterrupt
+        try:
+            signal.signal(signal.SIGTERM, handler)
+        except (ValueError, OSError):  # pragma: no cover - not allowed here
+            pass
 
 
 def _cmd_validate(args) -> int:
@@ -185,11 +217,23 @@ def _baseline_name(names: list[str]) -> str:
 
 def _cmd_run(args, argv) -> int:
     scenarios = _prepare(args)
-    batch, summary, comparison, failures, total = run_batch(scenarios, list(args.files), argv, args.out, args.jobs)
+    batch, summary, comparison, failures, total = run_batch(
+        scenarios, list(args.files), argv, args.out, args.jobs, args.executor, args.scheduler, args.shard)
     names = [sc.name for sc in scenarios]
     print(comparison_table(summary, comparison, names, _baseline_name(names)))
+    _print_checks(batch)
     print(f"\nresults: {_display(batch)}")
     return _report_failures(failures, total)
+
+
+def _print_checks(batch: Path) -> None:
+    path = batch / "checks.json"
+    if path.is_file():
+        warnings = json.loads(path.read_text(encoding="utf-8")).get("warnings", [])
+        for w in warnings[:8]:
+            print(f"warning: {w}", file=sys.stderr)
+        if len(warnings) > 8:
+            print(f"warning: ... and {len(warnings) - 8} more in checks.json", file=sys.stderr)
 
 
 def _report_failures(failures, total: int) -> int:
@@ -202,23 +246,37 @@ def _report_failures(failures, total: int) -> int:
     return EXIT_RUN_FAILED
 
 
-def run_batch(scenarios, files: list[str], argv, out: str | None, jobs: int):
-    """Run every (scenario, replication) into a new batch folder; summaries and plots rebuilt at the end."""
+def run_batch(scenarios, files: list[str], argv, out: str | None, jobs: int, executor: str = "local",
+              scheduler: str | None = None, shard: tuple[int, int] | None = None, batch: Path | None = None):
+    """Run every (scenario, replication) task (or one shard of them) into a batch folder.
+
+    With `batch` given (resume), the folder exists and finished runs are skipped.
+    Summaries and plots are rebuilt from the finished runs at the end.
+    """
     from . import output
-    from .experiment import execute, tasks_for
+    from .experiment import execute, shard as take_shard, tasks_for
     from .plots import draw_all
 
     names = [sc.name for sc in scenarios]
     baseline = _baseline_name(names)
-    if out:
-        batch = Path(out)
-        if batch.exists() and any(batch.iterdir()):
-            raise UsageError(f"--out {out}: folder exists and is not empty (choose a new folder)")
-        batch.mkdir(parents=True, exist_ok=True)
-    else:
-        batch = output.new_batch_dir(DEFAULT_RESULTS)
-    output.write_manifest(batch, output.build_manifest(scenarios, files, baseline, argv))
+    if batch is None:
+        if out:
+            batch = Path(out)
+            if batch.exists() and any(batch.iterdir()):
+                raise UsageError(f"--out {out}: folder exists and is not empty (choose a new folder)")
+            batch.mkdir(parents=True, exist_ok=True)
+        else:
+            batch = output.new_batch_dir(DEFAULT_RESULTS)
+        manifest = output.build_manifest(scenarios, files, baseline, argv)
+        if shard:
+            manifest["shard"] = list(shard)
+        output.write_manifest(batch, manifest)
+    done = {(output.slug(sc.name), rep) for sc in scenarios for rep in range(sc.run.replications)} & \
+        output.completed_runs(batch)
     tasks = tasks_for(scenarios)
+    if shard:
+        tasks = take_shard(tasks, *shard)
+    tasks = [t for t in tasks if (output.slug(t.scenario_name), t.replication) not in done]
     failures = []
     progress = _progress(len(tasks))
 
@@ -232,12 +290,113 @@ def run_batch(scenarios, files: list[str], argv, out: str | None, jobs: int):
         progress.update(1)
 
     try:
-        execute(scenarios, tasks, jobs, on_result)
+        execute(scenarios, tasks, jobs, on_result, executor, scheduler)
     finally:
         progress.close()
     summary, comparison = output.write_summaries(batch, names, baseline)
     draw_all(batch, summary, comparison, names, baseline)
     return batch, summary, comparison, failures, len(tasks)
+
+
+def _parse(argv: list[str]):
+    """Parse a command line as main() does (used to replay a batch's command on resume)."""
+    if not argv or argv[0].startswith("--"):
+        default_run = _Parser(prog="run_scenarios.py")
+        _run_options(default_run)
+        args = default_run.parse_args(argv)
+        from .scenario.loader import scenario_files
+
+        args.files = scenario_files(DEFAULT_SCENARIOS)
+        args.command = "run"
+        return args
+    return build_parser().parse_args(argv)
+
+
+def _cmd_resume(args) -> int:
+    from . import output
+    from .scenario.loader import scenario_hash
+    from .scenario.schema import Scenario
+
+    batch = Path(args.batch)
+    if not (batch / "manifest.json").is_file():
+        raise UsageError(f"{args.batch}: not a batch folder (no manifest.json)")
+    manifest = output.read_manifest(batch)
+    if manifest.get("code_sha256") != output.code_fingerprint():
+        raise UsageError(f"cannot resume {args.batch}: the careshift code has changed since the batch started "
+                         f"(it ran {manifest.get('versions', {}).get('careshift')} at commit "
+                         f"{(manifest.get('git') or {}).get('commit')}); start a new batch")
+    scenarios = [Scenario.model_validate(s["resolved"]) for s in manifest["scenarios"]]
+    for sc, entry in zip(scenarios, manifest["scenarios"]):
+        if scenario_hash(sc) != entry["sha256"]:
+            raise UsageError(f"cannot resume {args.batch}: the manifest's scenario {entry['name']!r} does not "
+                             "match its recorded hash")
+    # the scenario files must still resolve to what the batch ran
+    replay = manifest.get("command", ["run_scenarios.py"])[1:]
+    try:
+        original = _parse(replay)
+        current = _prepare(original)
+    except (UsageError, ScenarioError) as err:
+        raise UsageError(f"cannot resume {args.batch}: its scenario files no longer load ({err})") from None
+    changed = [a.name for a, b in zip(scenarios, current) if scenario_hash(a) != scenario_hash(b)]
+    if len(current) != len(scenarios) or changed:
+        raise UsageError(f"cannot resume {args.batch}: scenario files changed since the batch started "
+                         f"({', '.join(changed) or 'different scenarios'}); start a new batch")
+    removed = [p for p in batch.rglob("*.tmp")]
+    for p in removed:
+        p.unlink()
+    shard = tuple(manifest["shard"]) if manifest.get("shard") else None
+    _, summary, comparison, failures, total = run_batch(
+        scenarios, [], replay, None, args.jobs, args.executor, args.scheduler, shard, batch=batch)
+    names = [sc.name for sc in scenarios]
+    print(comparison_table(summary, comparison, names, _baseline_name(names)))
+    _print_checks(batch)
+    print(f"\nresumed {_display(batch)}: {total} runs were missing")
+    return _report_failures(failures, total)
+
+
+def _cmd_merge(args) -> int:
+    import shutil
+
+    from . import output
+    from .plots import draw_all
+
+    dirs = [Path(d) for d in args.shards]
+    manifests = []
+    for d in dirs:
+        if not (d / "manifest.json").is_file():
+            raise UsageError(f"{d}: not a batch folder (no manifest.json)")
+        manifests.append(output.read_manifest(d))
+    first = manifests[0]
+    key = [(s["name"], s["sha256"]) for s in first["scenarios"]]
+    for d, m in zip(dirs, manifests):
+        if [(s["name"], s["sha256"]) for s in m["scenarios"]] != key:
+            raise UsageError(f"{d}: holds other scenarios than {dirs[0]}; only shards of one batch can be merged")
+        if m.get("code_sha256") != first.get("code_sha256"):
+            raise UsageError(f"{d}: was run by other code than {dirs[0]}")
+    shards = sorted(tuple(m.get("shard") or (1, 1)) for m in manifests)
+    count = shards[0][1]
+    if shards != [(i, count) for i in range(1, count + 1)]:
+        raise UsageError(f"the folders hold shards {', '.join(f'{i}/{n}' for i, n in shards)}; "
+                         f"all of 1/{count} to {count}/{count} are needed, once each")
+    out = Path(args.out)
+    if out.exists() and any(out.iterdir()):
+        raise UsageError(f"--out {args.out}: folder exists and is not empty (choose a new folder)")
+    out.mkdir(parents=True, exist_ok=True)
+    for d in dirs:
+        for done in d.glob(f"*/rep=*/{output.DONE}"):
+            target = out / done.parent.relative_to(d)
+            shutil.copytree(done.parent, target)
+    manifest = {k: v for k, v in first.items() if k != "shard"}
+    manifest["merged_from"] = [str(d) for d in dirs]
+    output.write_manifest(out, manifest)
+    names = [s["name"] for s in first["scenarios"]]
+    baseline = first.get("baseline") or _baseline_name(names)
+    summary, comparison = output.write_summaries(out, names, baseline)
+    draw_all(out, summary, comparison, names, baseline)
+    print(comparison_table(summary, comparison, names, baseline))
+    _print_checks(out)
+    print(f"\nmerged {len(dirs)} shards into {_display(out)}")
+    return EXIT_OK
 
 
 def _cmd_validation(args, argv) -> int:
@@ -258,7 +417,8 @@ def _cmd_validation(args, argv) -> int:
         summary, _ = output.write_summaries(batch, [sc.name], sc.name)
         failures, total = [], 0
     else:
-        batch, summary, _, failures, total = run_batch([sc], args.files, argv, args.out, args.jobs)
+        batch, summary, _, failures, total = run_batch([sc], args.files, argv, args.out, args.jobs, args.executor,
+                                                       args.scheduler)
     reps = int(summary[summary["metric"] == "population"]["replications"].max())
     settings = {"replications": reps, "years": sc.run.horizon_years, "population": sc.population.size,
                 "seed": sc.run.seed}

@@ -81,27 +81,74 @@ def tasks_for(scenarios: list[Scenario], done: set[tuple[str, int]] | None = Non
     return out
 
 
+def shard(tasks: list[Task], index: int, count: int) -> list[Task]:
+    """The deterministic slice `index` (1-based) of `count`: every count-th task, starting at index-1."""
+    if not 1 <= index <= count:
+        raise ValueError(f"shard {index}/{count}: the index must be between 1 and {count}")
+    return tasks[index - 1 :: count]
+
+
 def execute(
     scenarios: list[Scenario],
     tasks: Iterable[Task],
     jobs: int,
     on_result: Callable[[RunOutput], None],
+    executor: str = "local",
+    scheduler: str | None = None,
 ) -> None:
-    """Run tasks locally, in this process (``jobs == 1``) or a process pool, calling `on_result` as each ends."""
+    """Run tasks and call `on_result` as each ends.
+
+    ``executor="local"``: in this process (``jobs == 1``) or a pool of `jobs`
+    worker processes. ``executor="dask"``: on the Dask cluster at `scheduler`,
+    or on a local cluster of `jobs` single-threaded worker processes bound to
+    127.0.0.1 when no scheduler is given. Results are the same either way.
+    """
     tasks = list(tasks)
     data = [sc.model_dump() for sc in scenarios]
-    if jobs <= 1 or len(tasks) <= 1:
+    if executor == "dask":
+        _execute_dask(data, tasks, jobs, on_result, scheduler)
+    elif jobs <= 1 or len(tasks) <= 1:
         for task in tasks:
             on_result(_execute(task, data[task.scenario_index]))
-        return
-    with ProcessPoolExecutor(max_workers=min(jobs, len(tasks))) as pool:
+    else:
+        _execute_pool(data, tasks, jobs, on_result)
+
+
+def _execute_pool(data, tasks, jobs, on_result) -> None:
+    pool = ProcessPoolExecutor(max_workers=min(jobs, len(tasks)))
+    try:
         pending = {pool.submit(_execute, t, data[t.scenario_index]) for t in tasks}
-        try:
-            while pending:
-                finished, pending = wait(pending, return_when=FIRST_COMPLETED)
-                for fut in finished:
-                    on_result(fut.result())
-        except BaseException:
-            for fut in pending:
-                fut.cancel()
-            raise
+        while pending:
+            finished, pending = wait(pending, return_when=FIRST_COMPLETED)
+            for fut in finished:
+                on_result(fut.result())
+    except BaseException:
+        # Ctrl-C or a termination signal: stop the workers now, leave no orphan processes
+        for proc in list(getattr(pool, "_processes", {}).values()):
+            proc.terminate()
+        pool.shutdown(wait=False, cancel_futures=True)
+        raise
+    pool.shutdown(wait=True)
+
+
+def _execute_dask(data, tasks, jobs, on_result, scheduler) -> None:
+    try:
+        from dask.distributed import Client, LocalCluster, as_completed
+    except ImportError as err:  # pragma: no cover - depends on the optional extra
+        raise RuntimeError("the dask executor needs the optional dependency: pip install -e '.[dask]'") from err
+    cluster = None
+    if scheduler:
+        client = Client(scheduler)
+    else:
+        cluster = LocalCluster(n_workers=jobs, threads_per_worker=1, processes=True, host="127.0.0.1",
+                               dashboard_address=None)
+        client = Client(cluster)
+    try:
+        scattered = client.scatter(data, broadcast=True)
+        futures = [client.submit(_execute, t, scattered[t.scenario_index], pure=False) for t in tasks]
+        for fut in as_completed(futures):
+            on_result(fut.result())
+    finally:
+        client.close()
+        if cluster is not None:
+            cluster.close()

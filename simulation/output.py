@@ -31,12 +31,16 @@ from pathlib import Path
 import pandas as pd
 
 from . import __version__
-from .analysis import paired_differences, summarise_runs
+from .analysis import paired_differences, replication_adequacy, summarise_runs, warmup_check
 from .rng import stream_layout
 from .scenario.loader import resolved, scenario_hash
 from .scenario.schema import Scenario
 
 DONE = "DONE"
+#: Metrics whose replication adequacy is checked in every batch.
+ADEQUACY_METRICS = ["emergency_admissions", "ae_attendances", "bed_days", "delayed_discharge_bed_days", "deaths"]
+#: Target relative half-width of the 95% CI for the adequacy check.
+ADEQUACY_TARGET = 0.05
 PACKAGES = ("simpy", "numpy", "pandas", "scipy", "matplotlib", "pydantic", "ruamel.yaml", "pyarrow")
 
 
@@ -142,7 +146,7 @@ def read_daily(batch: Path, scenario: str) -> pd.DataFrame:
 
 
 def write_summaries(batch: Path, scenarios: list[str], baseline: str) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Rebuild ``summary.csv`` and ``comparison.csv`` from the completed runs."""
+    """Rebuild ``summary.csv``, ``comparison.csv``, ``adequacy.csv`` and ``checks.json`` from the completed runs."""
     runs = read_runs(batch, scenarios)
     summary = summarise_runs(runs) if len(runs) else pd.DataFrame(
         columns=["scenario", "metric", "year", "mean", "ci_low", "ci_high", "replications"])
@@ -154,7 +158,46 @@ def write_summaries(batch: Path, scenarios: list[str], baseline: str) -> tuple[p
         comparison = pd.DataFrame(columns=["scenario", "metric", "year", "baseline_mean", "scenario_mean", "diff_mean",
                                            "diff_ci_low", "diff_ci_high", "pct_change", "replications"])
     atomic_write_text(batch / "comparison.csv", comparison.to_csv(index=False, float_format="%.6g"))
+    write_checks(batch, runs, baseline)
     return summary, comparison
+
+
+def write_checks(batch: Path, runs: pd.DataFrame, baseline: str) -> dict:
+    """Replication adequacy (``adequacy.csv``) and the MSER-5 warm-up check (``checks.json``), with warnings."""
+    checks: dict = {"adequacy_target_rel_half_width": ADEQUACY_TARGET, "warnings": []}
+    if len(runs):
+        adequacy = replication_adequacy(runs, ADEQUACY_METRICS, ADEQUACY_TARGET)
+        atomic_write_text(batch / "adequacy.csv", adequacy.to_csv(index=False, float_format="%.6g"))
+        short = adequacy[~adequacy["adequate"].astype(bool)]
+        for _, r in short.iterrows():
+            need = r["replications_needed"]
+            checks["warnings"].append(
+                f"{r['scenario']}: {r['metric']} has a 95% CI of +-{r['rel_half_width'] * 100:.1f}% of its mean with "
+                f"{int(r['replications'])} replications; about {int(need) if need == need else '?'} are needed for "
+                f"+-{ADEQUACY_TARGET * 100:.0f}%")
+    daily = read_daily(batch, baseline)
+    if len(daily):
+        series = daily.groupby("day")["beds_occupied"].mean().to_numpy(float)
+        warmup_days = int((daily["year"] == 0).groupby(daily["replication"]).sum().max())
+        try:
+            check = warmup_check(series, warmup_days)
+        except ValueError as err:
+            check = {"message": f"warm-up not checked: {err}", "adequate": None}
+        checks["warmup"] = check
+        if check.get("adequate") is False:
+            checks["warnings"].append(check["message"])
+    atomic_write_text(batch / "checks.json", json.dumps(checks, indent=2, default=float) + "\n")
+    return checks
+
+
+def code_fingerprint() -> str:
+    """SHA-256 over the package's source files: a run is resumable only by the same code."""
+    root = Path(__file__).resolve().parent
+    h = hashlib.sha256()
+    for path in sorted(root.rglob("*.py")):
+        h.update(path.relative_to(root).as_posix().encode())
+        h.update(path.read_bytes())
+    return h.hexdigest()
 
 
 def git_commit() -> dict:
@@ -188,6 +231,7 @@ def build_manifest(scenarios: list[Scenario], files: list[str], baseline: str, a
         "command": ["run_scenarios.py", *argv],
         "versions": versions(),
         "git": git_commit(),
+        "code_sha256": code_fingerprint(),
         "platform": {"system": platform.system(), "machine": platform.machine(), "cpu_count": os.cpu_count()},
         "baseline": baseline,
         "random_streams": stream_layout(),

@@ -1,0 +1,792 @@
+"""Calibration: solve the baseline's base rates so that it reproduces a local profile of targets.
+
+A *profile* (``profiles/england.yaml``) states seven rates per 1,000 residents
+a year: emergency admissions in each of the five age bands, type 1 A&E
+attendances and ambulance incidents. :func:`calibrate` finds seven free
+parameters that reproduce them:
+
+* ``demand.crisis_rate_per_person_year``, one value per age band (5);
+* a scale on the ambulance share and a scale on the A&E self-presentation
+  share of ``routing.first_contact`` (2), the same scale for the three acuity
+  tables. GP and NHS 111 take up the difference in their fixed ratio, so each
+  table still sums to 1 (they cannot both stay fixed: with GP and 111 fixed,
+  ambulance + A&E is fixed and only one scale would be free).
+
+Method (see ``docs/calibration.md``):
+
+1. An analytic **surrogate** gives the expected emergency admissions, A&E
+   attendances and ambulance incidents *per crisis* in each band, by
+   enumerating the journey of :mod:`simulation.pathway` (first contact -> GP /
+   111 / ambulance / UCR / A&E -> admission) from the routing tables, with
+   every capacity unlimited. Rates per 1,000 are then crisis rate x those
+   expectations (segment and latent-risk multipliers have mean 1 by
+   construction).
+2. A **simulation correction**: the real model is run on a scaled place; the
+   ratio simulated / surrogate of each target captures what the surrogate
+   leaves out (readmissions, terminal admissions, GP slots running out,
+   crises lost while a person is already in a journey, care-home residents'
+   higher rates, the ageing of the place). The surrogate is solved again
+   against target / ratio with :func:`scipy.optimize.least_squares`, and so on
+   until every target is within the profile's tolerance.
+
+Every iteration runs the same seeds and replication indices (common random
+numbers). Note that the crisis candidates are drawn at the scenario's band
+rates, so a change of crisis rate redraws them: the noise between iterations
+is only partly common; the ratio is therefore pooled over iterations.
+
+:func:`unconstrained_demand` measures the places each pool would use if it
+had no limit (the method behind the baseline's service capacities).
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import time
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Annotated, Any, Callable, Sequence
+
+import numpy as np
+import pandas as pd
+from pydantic import Field
+from scipy.optimize import least_squares
+
+from .economy import Economy
+from .metrics import run_metrics
+from .pathway import GP_RETRY_DAYS
+from .population import YEAR_DAYS, age_band_of
+from .scenario.fields import ACUITIES, AGE_BAND_LABELS, AGE_BANDS, Model
+from .scenario.loader import load_scenario
+from .scenario.schema import Scenario
+from .scenario.transform import revalidate, with_population, with_run
+from .scenario.yamlio import load_model
+
+__all__ = [
+    "CalibrationResult",
+    "Parameters",
+    "Profile",
+    "TARGET_NAMES",
+    "apply_parameters",
+    "calibrate",
+    "fragment_data",
+    "fragment_yaml",
+    "load_profile",
+    "measure",
+    "per_crisis",
+    "solve_surrogate",
+    "surrogate",
+    "unconstrained_demand",
+    "write_fragment",
+]
+
+MODELINE = "# yaml-language-server: $schema=../schemas/scenario.schema.json"
+#: Significant figures of the calibrated values written to the fragment (and simulated).
+SIGNIFICANT_FIGURES = 4
+#: The seven targets, in the order of every vector in this module.
+TARGET_NAMES = tuple(f"emergency_admissions_per_1000.{b}" for b in AGE_BANDS) + (
+    "ae_attendances_per_1000",
+    "ambulance_incidents_per_1000",
+)
+PARAMETER_NAMES = tuple(f"demand.crisis_rate_per_person_year.{b}" for b in AGE_BANDS) + (
+    "routing.first_contact: ambulance scale",
+    "routing.first_contact: ae_self scale",
+)
+EA, AE, AMB = range(3)
+
+
+# --- the profile --------------------------------------------------------------------
+
+Rate = Annotated[float, Field(gt=0.0, le=100_000.0)]
+
+
+class EmergencyAdmissionTargets(Model):
+    """Emergency admissions per 1,000 residents a year in each age band."""
+
+    age_0_17: Rate
+    age_18_64: Rate
+    age_65_74: Rate
+    age_75_84: Rate
+    age_85_plus: Rate
+
+
+class ProfileTargets(Model):
+    """The rates the calibrated baseline must reproduce (per 1,000 residents a year)."""
+
+    emergency_admissions_per_1000: EmergencyAdmissionTargets
+    ae_attendances_per_1000: Rate
+    ambulance_incidents_per_1000: Rate
+
+
+class Profile(Model):
+    """A local profile: the targets of a calibration and how close it must come."""
+
+    name: Annotated[str, Field(min_length=1, max_length=80)] = "profile"
+    description: Annotated[str, Field(max_length=4000)] = ""
+    targets: ProfileTargets
+    tolerance_pct: Annotated[float, Field(gt=0.0, le=50.0)] = 3.0
+
+    def target_vector(self) -> np.ndarray:
+        """Targets in :data:`TARGET_NAMES` order."""
+        t = self.targets
+        ea = [getattr(t.emergency_admissions_per_1000, b) for b in AGE_BANDS]
+        return np.array(ea + [t.ae_attendances_per_1000, t.ambulance_incidents_per_1000], dtype=float)
+
+
+def load_profile(path: str | os.PathLike[str]) -> Profile:
+    """Read and check a profile file; every problem comes back located (:class:`ScenarioError`)."""
+    return load_model(Profile, path)
+
+
+# --- the free parameters ------------------------------------------------------------
+
+
+def _round(value: float, sig: int = SIGNIFICANT_FIGURES) -> float:
+    """`value` rounded to `sig` significant figures, as a plain float."""
+    if value == 0 or not math.isfinite(value):
+        return float(value)
+    return float(f"{value:.{sig}g}")
+
+
+@dataclass(frozen=True)
+class Parameters:
+    """The seven free parameters: crisis rate by band, and the two first-contact scales."""
+
+    rates: tuple[float, float, float, float, float]
+    ambulance_scale: float = 1.0
+    ae_self_scale: float = 1.0
+
+    def vector(self) -> np.ndarray:
+        return np.array([*self.rates, self.ambulance_scale, self.ae_self_scale], dtype=float)
+
+    @classmethod
+    def from_vector(cls, x: Sequence[float]) -> "Parameters":
+        return cls(tuple(float(v) for v in x[:5]), float(x[5]), float(x[6]))
+
+    @classmethod
+    def of(cls, scenario: Scenario) -> "Parameters":
+        """The scenario's own crisis rates, with both scales at 1."""
+        return cls(tuple(scenario.demand.crisis_rate_per_person_year.as_list()))
+
+
+class _FirstContactBase:
+    """The base scenario's first-contact shares, from which the scales are applied."""
+
+    def __init__(self, scenario: Scenario):
+        tables = [getattr(scenario.routing.first_contact, a).probabilities() for a in ACUITIES]
+        self.gp = np.array([t["gp"] for t in tables])
+        self.nhs111 = np.array([t["nhs111"] for t in tables])
+        self.amb = np.array([t["ambulance"] for t in tables])
+        self.ae = np.array([t["ae_self"] for t in tables])
+
+    def shares(self, s_amb: float, s_ae: float, sig: int | None = None) -> list[dict[str, float]]:
+        """First-contact tables (gp, nhs111, ambulance, ae_self) of each acuity for the given scales.
+
+        With ``sig`` the three written shares are rounded and ``ae_self`` is what is left
+        (exactly what a fragment with ``ae_self: remainder`` gives).
+        """
+        out = []
+        for i in range(len(ACUITIES)):
+            amb = s_amb * self.amb[i]
+            ae = s_ae * self.ae[i]
+            rest = self.gp[i] + self.nhs111[i]
+            free = max(0.0, 1.0 - amb - ae)
+            if rest > 0:
+                gp, nhs = self.gp[i] * free / rest, self.nhs111[i] * free / rest
+            else:  # no GP or 111 share to absorb the change: A&E takes what the ambulance leaves
+                gp = nhs = 0.0
+                ae = max(0.0, 1.0 - amb)
+            if sig is not None:
+                gp, nhs, amb = _round(gp, sig), _round(nhs, sig), _round(amb, sig)
+                excess = gp + nhs + amb - 1.0
+                if excess > 0:  # rounding pushed the written shares over 1: take it off the largest
+                    if gp >= nhs and gp >= amb:
+                        gp = _round(gp - excess, sig + 2)
+                    elif nhs >= amb:
+                        nhs = _round(nhs - excess, sig + 2)
+                    else:
+                        amb = _round(amb - excess, sig + 2)
+                ae = max(0.0, 1.0 - gp - nhs - amb)
+            out.append({"gp": gp, "nhs111": nhs, "ambulance": amb, "ae_self": ae})
+        return out
+
+    def overflow(self, s_amb: float, s_ae: float) -> float:
+        """How far ambulance + A&E shares exceed 1 in the worst acuity (0 when feasible)."""
+        return float(max(0.0, np.max(s_amb * self.amb + s_ae * self.ae) - 1.0))
+
+
+def fragment_data(base: Scenario, params: Parameters) -> dict:
+    """The calibrated fields as a nested dict (values rounded to 4 significant figures)."""
+    fc = _FirstContactBase(base)
+    tables = fc.shares(params.ambulance_scale, params.ae_self_scale, sig=SIGNIFICANT_FIGURES)
+    return {
+        "demand": {"crisis_rate_per_person_year": {b: _round(r) for b, r in zip(AGE_BANDS, params.rates)}},
+        "routing": {"first_contact": {
+            a: {"gp": t["gp"], "nhs111": t["nhs111"], "ambulance": t["ambulance"], "ae_self": "remainder"}
+            for a, t in zip(ACUITIES, tables)
+        }},
+    }
+
+
+def _deep_merge(base: dict, update: dict) -> dict:
+    out = dict(base)
+    for k, v in update.items():
+        out[k] = _deep_merge(out[k], v) if isinstance(v, dict) and isinstance(out.get(k), dict) else v
+    return out
+
+
+def apply_parameters(base: Scenario, params: Parameters, first_contact_base: Scenario | None = None) -> Scenario:
+    """`base` with the calibrated fields of `params` (rounded as in the fragment) put in.
+
+    The scales apply to the first-contact shares of `first_contact_base` (default `base`).
+    """
+    frag = fragment_data(first_contact_base or base, params)
+    return Scenario.model_validate(_deep_merge(base.model_dump(), frag))
+
+
+# --- the surrogate ------------------------------------------------------------------
+
+WEEK = 7
+#: Time of day (fraction) of a retry for a GP slot: pathway.gp_contact waits until 9am the next day.
+RETRY_TIME = 9.0 / 24.0
+
+
+@dataclass(frozen=True)
+class Access:
+    """Chances that a request for a GP same-day slot or a 2-hour response visit is refused.
+
+    ``gp_refused[w]`` is for requests at a random time of weekday ``w`` (0 =
+    Monday), ``gp_refused_9am[w]`` for the 9am retries of
+    :func:`simulation.pathway.gp_contact`, ``ucr_refused`` for any UCR request.
+    :meth:`open_hours` gives the surrogate's default: capacity ignored, only
+    closed days refuse. :func:`measure` reads them from a simulation.
+    """
+
+    gp_refused: tuple[float, ...] = (0.0,) * WEEK
+    gp_refused_9am: tuple[float, ...] = (0.0,) * WEEK
+    ucr_refused: float = 0.0
+
+    @classmethod
+    def open_hours(cls, scenario: Scenario) -> "Access":
+        closed = 0.0 if scenario.services.gp.open_weekends else 1.0
+        week = (0.0,) * 5 + (closed, closed)
+        return cls(week, week, 0.0)
+
+
+def _gp_access(access: Access, no_slot: dict[str, float]) -> tuple[np.ndarray, np.ndarray]:
+    """Outcomes of a request for a GP slot, averaged over the day of the week.
+
+    Returns two vectors (slot, NHS 111 without GP, A&E): for a first contact
+    (the no-slot table applies) and for a referral from NHS 111 (always retries).
+    Retries happen at 9am on the next days; after :data:`GP_RETRY_DAYS` refused
+    retries the person goes to A&E (as in :func:`simulation.pathway.gp_contact`).
+    """
+    rho = np.asarray(access.gp_refused, dtype=float)
+    rho9 = np.asarray(access.gp_refused_9am, dtype=float)
+
+    def retry_chain(day: int) -> np.ndarray:
+        slot, left = 0.0, 1.0
+        for k in range(GP_RETRY_DAYS + 1):
+            v = (day + k) % WEEK
+            slot += left * (1.0 - rho9[v])
+            left *= rho9[v]
+        return np.array([slot, 0.0, left])
+
+    first = np.zeros(3)
+    from_111 = np.zeros(3)
+    for w in range(WEEK):
+        chain = retry_chain(w + 1)
+        refused = np.array([0.0, no_slot["nhs111"], no_slot["ae_self"]]) + no_slot["next_day"] * chain
+        first += (1.0 - rho[w]) * np.array([1.0, 0.0, 0.0]) + rho[w] * refused
+        from_111 += (1.0 - rho[w]) * np.array([1.0, 0.0, 0.0]) + rho[w] * chain
+    return first / WEEK, from_111 / WEEK
+
+
+def _per_crisis_by_acuity(scenario: Scenario, first_contact: list[dict[str, float]] | None = None,
+                          access: Access | None = None) -> np.ndarray:
+    """Expected (EA, A&E attendances, ambulance incidents) per crisis of each acuity.
+
+    Follows :mod:`simulation.pathway` step by step: every decision uses its own
+    uniform and each decision point is met at most once per journey, so the
+    expectations are sums of products of branch probabilities. Pools (111
+    handlers, crews, cubicles, beds) only delay and never reroute, so they are
+    left out; GP slots and UCR visits do reroute, with the refusal chances of
+    `access` (default: :meth:`Access.open_hours`). Returns shape (3, 3).
+    """
+    r = scenario.routing
+    access = access or Access.open_hours(scenario)
+    gp_first, gp_111 = _gp_access(access, r.gp_no_slot.probabilities())
+    q = r.ucr_to_ae_by_ambulance
+    rho_u = access.ucr_refused
+    one_ea, one_amb = np.array([1.0, 0.0, 0.0]), np.array([0.0, 0.0, 1.0])
+    out = np.zeros((len(ACUITIES), 3))
+    for i, a in enumerate(ACUITIES):
+        admit = getattr(r.ae_admission_probability, a)
+        ae = np.array([admit, 1.0, 0.0])  # attend_ae: one attendance, admitted with `admit`
+        escalate = ae + q * one_amb  # UCR to A&E: by ambulance with chance q
+        ucr_t = getattr(r.ucr_outcome, a).probabilities()
+        ucr = ((1.0 - rho_u) * (1.0 - ucr_t["managed"]) + rho_u) * escalate
+        amb_t = getattr(r.ambulance_outcome, a).probabilities()
+        amb = one_amb + amb_t["refer_ucr"] * ucr + amb_t["convey"] * ae
+        gp_t = getattr(r.gp_outcome, a).probabilities()
+        seen = gp_t["ucr"] * ucr + gp_t["ae"] * ae + gp_t["direct_admission"] * one_ea
+        t111 = getattr(r.nhs111_outcome, a).probabilities()
+        no_gp_111 = t111["ucr"] * ucr + t111["ambulance"] * amb + t111["ae"] * ae  # gp -> self care
+        gp = gp_first[0] * seen + gp_first[1] * no_gp_111 + gp_first[2] * ae
+        gp_from_111 = gp_111[0] * seen + gp_111[2] * ae
+        nhs111 = t111["gp"] * gp_from_111 + no_gp_111
+        fc = first_contact[i] if first_contact is not None else getattr(r.first_contact, a).probabilities()
+        out[i] = fc["gp"] * gp + fc["nhs111"] * nhs111 + fc["ambulance"] * amb + fc["ae_self"] * ae
+    return out
+
+
+def per_crisis(scenario: Scenario, first_contact: list[dict[str, float]] | None = None,
+               access: Access | None = None) -> pd.DataFrame:
+    """Expected emergency admissions, A&E attendances and ambulance incidents per crisis, by age band.
+
+    The acuity mix of each band weights :func:`_per_crisis_by_acuity`.
+    Readmissions, terminal admissions and waits are left out.
+    """
+    by_acuity = _per_crisis_by_acuity(scenario, first_contact, access)
+    rows = []
+    for b in AGE_BANDS:
+        mix = getattr(scenario.demand.acuity_mix, b).probabilities()
+        w = np.array([mix[a] for a in ACUITIES])
+        rows.append(w @ by_acuity)
+    return pd.DataFrame(rows, index=list(AGE_BANDS), columns=["emergency_admissions", "ae_attendances",
+                                                               "ambulance_incidents"])
+
+
+def _band_weights(scenario: Scenario, weights: Sequence[float] | None) -> np.ndarray:
+    w = np.asarray(scenario.population.age_band_shares.as_list() if weights is None else weights, dtype=float)
+    return w / w.sum()
+
+
+def surrogate(scenario: Scenario, params: Parameters | None = None, band_weights: Sequence[float] | None = None,
+              first_contact_base: Scenario | None = None, access: Access | None = None) -> np.ndarray:
+    """The seven targets (per 1,000 a year) the surrogate predicts for `params` applied to `scenario`.
+
+    ``band_weights`` are the population shares of the bands (default: the
+    scenario's starting shares) used for the all-ages A&E and ambulance rates.
+    """
+    params = params or Parameters.of(scenario)
+    fc = _FirstContactBase(first_contact_base or scenario)
+    tables = fc.shares(params.ambulance_scale, params.ae_self_scale)
+    p = per_crisis(scenario, tables, access).to_numpy()
+    per_person = np.asarray(params.rates)[:, None] * p * 1000.0  # (band, EA/AE/AMB) per 1,000 a year
+    w = _band_weights(scenario, band_weights)
+    return np.concatenate([per_person[:, EA], [w @ per_person[:, AE], w @ per_person[:, AMB]]])
+
+
+def solve_surrogate(scenario: Scenario, targets: Sequence[float], band_weights: Sequence[float] | None = None,
+                    start: Parameters | None = None, first_contact_base: Scenario | None = None,
+                    access: Access | None = None) -> Parameters:
+    """Parameters whose surrogate values meet `targets`, by bounded least squares on relative errors.
+
+    Bounds: rates > 0; each scale keeps its shares within [0, 1]; a penalty
+    keeps ambulance + A&E <= 1 in every acuity (GP and 111 shares >= 0).
+    """
+    targets = np.asarray(targets, dtype=float)
+    base = first_contact_base or scenario
+    fc = _FirstContactBase(base)
+    top_amb, top_ae = float(fc.amb.max()), float(fc.ae.max())
+    ub_amb = 1.0 / top_amb if top_amb > 0 else 1.0
+    ub_ae = 1.0 / top_ae if top_ae > 0 else 1.0
+    lb = np.array([1e-6] * 5 + [0.0, 0.0])
+    ub = np.array([1000.0] * 5 + [ub_amb, ub_ae])
+
+    def fun(x: np.ndarray) -> np.ndarray:
+        pr = Parameters.from_vector(x)
+        val = surrogate(scenario, pr, band_weights, first_contact_base=base, access=access)
+        return np.append(val / targets - 1.0, 10.0 * fc.overflow(pr.ambulance_scale, pr.ae_self_scale))
+
+    if start is None:
+        start = Parameters.of(base)
+        p = per_crisis(scenario, fc.shares(1.0, 1.0), access).to_numpy()[:, EA]
+        start = Parameters(tuple(targets[:5] / (1000.0 * np.maximum(p, 1e-9))), 1.0, 1.0)
+    x0 = np.clip(start.vector(), lb + 1e-9, ub - 1e-9)
+    sol = least_squares(fun, x0, bounds=(lb, ub), method="trf", x_scale="jac", xtol=1e-14, ftol=1e-14,
+                        gtol=1e-14, max_nfev=2000)
+    return Parameters.from_vector(sol.x)
+
+
+# --- simulation ---------------------------------------------------------------------
+
+
+def _measure_one(scenario_data: dict, replication: int) -> dict:
+    """One replication's counts behind the seven targets (worker entry point)."""
+    scenario = Scenario.model_validate(scenario_data)
+    eco = Economy(scenario, replication).run()
+    per = eco.periods
+    warm, end = per.warmup, per.end
+    rows = [(p, a) for p, a, *_ in eco.admissions] + list(eco.open_stays.items())
+    person = np.array([r[0] for r in rows], dtype=np.int64)
+    admitted = np.array([r[1] for r in rows], dtype=float)
+    keep = (admitted >= warm) & (admitted < end)  # by admission time, as the emergency_admissions metric
+    age = (admitted[keep] - eco.population.cols.birth_day[person[keep]]) / YEAR_DAYS
+    ea = np.bincount(age_band_of(age), minlength=5).astype(float)
+    mids = [warm + YEAR_DAYS * (k - 1) + YEAR_DAYS / 2 for k in range(1, per.years + 1)]
+    pop = np.zeros(5)
+    for d in mids:
+        c = eco.population.counts(d)
+        pop += np.array([c[f"population_{b}"] for b in AGE_BANDS])
+    table = run_metrics(eco)
+    allv = table[table["year"] == "all"].set_index("metric")["value"]
+    years = per.years
+    return {
+        "ea": ea.tolist(),
+        "band_population": pop.tolist(),
+        "population": float(allv["population"]) * years,
+        "ae": float(allv["ae_attendances"]),
+        "ambulance": float(allv["ambulance_incidents"]),
+        "emergency_admissions": float(allv["emergency_admissions"]),
+        "crises": float(allv["crises"]),
+        "wall_seconds": eco.wall_seconds,
+    }
+
+
+@dataclass
+class Measurement:
+    """The seven targets as simulated, pooled over replications (sums of counts over sums of people)."""
+
+    values: np.ndarray
+    band_population: np.ndarray
+    crises: float
+    wall_seconds: float
+
+
+def measure(scenario: Scenario, replications: int, jobs: int = 1) -> Measurement:
+    """Run replications 0..R-1 of `scenario` and measure the seven targets (pooled ratios)."""
+    data = scenario.model_dump()
+    if jobs > 1 and replications > 1:
+        with ProcessPoolExecutor(max_workers=min(jobs, replications)) as pool:
+            runs = list(pool.map(_measure_one, [data] * replications, range(replications)))
+    else:
+        runs = [_measure_one(data, r) for r in range(replications)]
+    ea = np.sum([r["ea"] for r in runs], axis=0)
+    band_pop = np.sum([r["band_population"] for r in runs], axis=0)
+    pop = sum(r["population"] for r in runs)
+    values = np.concatenate([ea / band_pop * 1000.0,
+                             [sum(r["ae"] for r in runs) / pop * 1000.0,
+                              sum(r["ambulance"] for r in runs) / pop * 1000.0]])
+    return Measurement(values, band_pop, sum(r["crises"] for r in runs), sum(r["wall_seconds"] for r in runs))
+
+
+# --- the calibration ----------------------------------------------------------------
+
+
+@dataclass
+class CalibrationResult:
+    """What :func:`calibrate` found.
+
+    Attributes
+    ----------
+    scenario
+        The base scenario (at its own size) with the calibrated fields.
+    fragment
+        Only the calibrated fields, as a nested dict (values to 4 significant figures).
+    residuals
+        One row per target and iteration: ``iteration, target, target_value, achieved,
+        error_pct, surrogate, ratio`` (ratio = simulated / surrogate).
+    parameters
+        One row per parameter and iteration: ``iteration, parameter, value``.
+    converged
+        Whether every target of the last iteration is within the tolerance.
+    """
+
+    profile: Profile
+    profile_path: str
+    scenario: Scenario
+    fragment: dict
+    residuals: pd.DataFrame
+    parameters: pd.DataFrame
+    converged: bool
+    iterations: int
+    settings: dict
+    base_path: str | None = None
+    wall_seconds: float = 0.0
+    final: pd.DataFrame = field(default_factory=pd.DataFrame)
+
+    def summary(self) -> str:
+        """A short text table of the last iteration."""
+        lines = [f"{'target':<44}{'target':>10}{'achieved':>11}{'error':>9}"]
+        for _, row in self.final.iterrows():
+            lines.append(f"{row['target']:<44}{row['target_value']:>10.1f}{row['achieved']:>11.1f}"
+                         f"{row['error_pct']:>+8.1f}%")
+        state = "converged" if self.converged else "NOT converged"
+        lines.append(f"{state} after {self.iterations} iteration(s) "
+                     f"(tolerance {self.profile.tolerance_pct:g}%)")
+        return "\n".join(lines)
+
+
+def calibrate(
+    profile_path: str | os.PathLike[str],
+    base_scenario: Scenario | str | os.PathLike[str] | None = None,
+    *,
+    population: int = 100_000,
+    years: int = 2,
+    replications: int = 2,
+    max_iterations: int = 6,
+    jobs: int = 1,
+    seed: int | None = None,
+    progress: Callable[[str], None] | None = None,
+) -> CalibrationResult:
+    """Solve crisis rates and first-contact shares so the baseline reproduces a profile.
+
+    Parameters
+    ----------
+    profile_path
+        The profile YAML (targets and tolerance).
+    base_scenario
+        The scenario to calibrate: a :class:`Scenario`, a scenario file, or
+        ``None`` for the schema defaults. Its other settings stay as they are.
+    population, years, replications
+        The place simulated at each iteration: size (capacities scale with it),
+        reported years after the scenario's warm-up, and replications 0..R-1.
+    max_iterations
+        Simulation runs of the outer loop at most.
+    jobs
+        Worker processes for the replications of an iteration (results do not depend on it).
+    seed
+        Root seed (default: the scenario's ``run.seed``).
+    progress
+        Called with one line of text per step.
+
+    Raises
+    ------
+    ScenarioError
+        The profile or the base scenario file has problems (located).
+    """
+    t0 = time.perf_counter()
+    say = progress or (lambda _msg: None)
+    profile = load_profile(profile_path)
+    base_path = None
+    if base_scenario is None:
+        base = Scenario()
+    elif isinstance(base_scenario, Scenario):
+        base = base_scenario
+    else:
+        base_path = os.fspath(base_scenario)
+        base = load_scenario(base_path)
+    run_base = with_run(with_population(base, population), horizon_years=years, replications=replications,
+                        seed=seed)
+    run_base = revalidate(run_base)
+    targets = profile.target_vector()
+    tol = profile.tolerance_pct / 100.0
+    weights = None
+    params: Parameters | None = None
+    sim_sum = np.zeros(7)
+    sur_sum = np.zeros(7)
+    ratio = np.ones(7)
+    res_rows, par_rows = [], []
+    converged = False
+    iteration = 0
+    for iteration in range(1, max_iterations + 1):
+        params = solve_surrogate(run_base, targets / ratio, weights, start=params, first_contact_base=base)
+        sc = apply_parameters(run_base, params, first_contact_base=base)
+        say(f"iteration {iteration}: simulating {replications} replication(s) of {population:,} people "
+            f"x {years} year(s)")
+        m = measure(sc, replications, jobs)
+        weights = m.band_population / m.band_population.sum()
+        sur = surrogate(sc, band_weights=weights)  # the simulated (rounded) values exactly
+        err = m.values / targets - 1.0
+        sim_sum += m.values
+        sur_sum += sur
+        for name, tv, ach, e, s in zip(TARGET_NAMES, targets, m.values, err, sur):
+            res_rows.append((iteration, name, float(tv), float(ach), float(100.0 * e), float(s), float(ach / s)))
+        for name, v in zip(PARAMETER_NAMES, params.vector()):
+            par_rows.append((iteration, name, float(v)))
+        worst = int(np.argmax(np.abs(err)))
+        say(f"iteration {iteration}: worst {TARGET_NAMES[worst]} {100 * err[worst]:+.2f}% "
+            f"({m.wall_seconds:.0f} s simulated)")
+        if np.all(np.abs(err) <= tol):
+            converged = True
+            break
+        ratio = sim_sum / sur_sum  # pooled over iterations: damps the noise of any one run
+    residuals = pd.DataFrame(res_rows, columns=["iteration", "target", "target_value", "achieved", "error_pct",
+                                                "surrogate", "ratio"])
+    parameters = pd.DataFrame(par_rows, columns=["iteration", "parameter", "value"])
+    assert params is not None
+    calibrated = apply_parameters(base, params)
+    settings = {"population": population, "years": years, "replications": replications,
+                "warmup_years": run_base.run.warmup_years, "seed": run_base.run.seed,
+                "max_iterations": max_iterations}
+    return CalibrationResult(
+        profile=profile,
+        profile_path=os.fspath(profile_path),
+        scenario=calibrated,
+        fragment=fragment_data(base, params),
+        residuals=residuals,
+        parameters=parameters,
+        converged=converged,
+        iterations=iteration,
+        settings=settings,
+        base_path=base_path,
+        wall_seconds=time.perf_counter() - t0,
+        final=residuals[residuals["iteration"] == iteration].reset_index(drop=True),
+    )
+
+
+# --- the fragment file --------------------------------------------------------------
+
+
+def _yaml_scalar(v: Any) -> str:
+    if isinstance(v, str):
+        return v
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, int):
+        return str(v)
+    text = repr(float(v))
+    return text
+
+
+def _flow(d: dict) -> str:
+    return "{" + ", ".join(f"{k}: {_yaml_scalar(v)}" for k, v in d.items()) + "}"
+
+
+def _posix_rel(target: str | os.PathLike[str], folder: str | os.PathLike[str]) -> str:
+    return Path(os.path.relpath(os.path.abspath(target), os.path.abspath(folder))).as_posix()
+
+
+def fragment_yaml(result: CalibrationResult, path: str | os.PathLike[str] | None = None,
+                  base: str | os.PathLike[str] | None = None) -> str:
+    """The text of the fragment file (see :func:`write_fragment`)."""
+    folder = os.path.dirname(os.path.abspath(path)) if path is not None else os.getcwd()
+    base = base if base is not None else result.base_path
+    s = result.settings
+    profile_ref = _posix_rel(result.profile_path, folder) if path is not None else Path(result.profile_path).name
+    state = "yes" if result.converged else "NO"
+    lines = [
+        MODELINE,
+        "# careshift calibration fragment: only the calibrated fields; every other setting comes from the",
+        "# file it extends. Generated by simulation.calibration (python run_scenarios.py calibrate); do not edit",
+        "# by hand: calibrate again. Method and sources: docs/calibration.md.",
+        f"# profile: {profile_ref} ({result.profile.name}); tolerance {result.profile.tolerance_pct:g}%",
+        f"# simulated place: {s['population']:,} people, {s['years']} reported year(s) after a "
+        f"{s['warmup_years']:g}-year warm-up, {s['replications']} replication(s), seed {s['seed']}",
+        f"# converged: {state}, after {result.iterations} iteration(s) (at most {s['max_iterations']})",
+        "# residuals of the last iteration (per 1,000 residents a year):",
+        f"#   {'target':<42}{'target':>9}{'achieved':>10}{'error':>9}",
+    ]
+    for _, row in result.final.iterrows():
+        lines.append(f"#   {row['target']:<42}{row['target_value']:>9.1f}{row['achieved']:>10.1f}"
+                     f"{row['error_pct']:>+8.2f}%")
+    lines.append("")
+    if base is not None:
+        lines.append(f"extends: {_posix_rel(base, folder)}")
+        lines.append("")
+    frag = result.fragment
+    lines += [
+        "demand:",
+        "  # Mean crises per person a year in each age band. [crises per person-year]",
+        "  # source: D: calibrated to the profile above (docs/calibration.md)",
+        f"  crisis_rate_per_person_year: {_flow(frag['demand']['crisis_rate_per_person_year'])}",
+        "",
+        "routing:",
+        "  # First point of contact by acuity; the ambulance and A&E shares are scaled, GP and 111 keep",
+        "  # their ratio and take up the difference. [probability]",
+        "  # source: D: calibrated to the profile above (docs/calibration.md)",
+        "  first_contact:",
+    ]
+    for a in ACUITIES:
+        lines.append(f"    {a}: {_flow(frag['routing']['first_contact'][a])}")
+    return "\n".join(lines) + "\n"
+
+
+def write_fragment(result: CalibrationResult, path: str | os.PathLike[str],
+                   base: str | os.PathLike[str] | None = None) -> Path:
+    """Write the calibrated fields as a scenario fragment YAML; returns the path.
+
+    With ``base`` (default: the scenario file given to :func:`calibrate`, if
+    any) the fragment starts with ``extends:`` naming it relative to `path`, so
+    the fragment is itself a runnable scenario that other files can extend.
+    The output holds no date or time: the same calibration writes the same bytes.
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    text = fragment_yaml(result, path, base)
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, path)
+    return path
+
+
+# --- capacity sizing ----------------------------------------------------------------
+
+
+def _sample_pools(eco: Economy, out: list, step_days: float):
+    env = eco.env
+    yield env.timeout(eco.periods.warmup)
+    while env.now < eco.end_day - 1e-9:
+        out.append([p.in_use for p in eco.pools])
+        yield env.timeout(step_days)
+
+
+def _unconstrained_one(scenario_data: dict, replication: int, step_hours: float) -> dict:
+    scenario = Scenario.model_validate(scenario_data)
+    eco = Economy(scenario, replication)
+    for pool in eco.pools:  # initial stocks still fill to the scenario's capacities; then no limit
+        pool.set_capacity(None)
+    samples: list = []
+    eco.env.process(_sample_pools(eco, samples, step_hours / 24.0))
+    eco.run()
+    days = sum(eco.periods.length(k) for k in range(1, eco.periods.years + 1))
+    means = [sum(p.busy.area[1:]) / days for p in eco.pools]
+    return {"names": [p.name for p in eco.pools], "means": means, "samples": np.asarray(samples, dtype=float)}
+
+
+def unconstrained_demand(scenario: Scenario | None = None, population: int = 250_000, years: int = 2,
+                         replications: int = 2, *, jobs: int = 1, step_hours: float = 1.0) -> pd.DataFrame:
+    """Places each pool would use with no capacity limit: mean, p90, p99 and max in use.
+
+    Every pool of :attr:`Economy.pools` (NHS 111, ambulance, A&E, acute,
+    reablement, intermediate care, home care, care homes) is made unlimited
+    after the place is built, so the care-home and home-care stocks still start
+    filled to 90% of the scenario's capacities; GP same-day slots and 2-hour
+    response visits keep their daily allowances. In-use counts are sampled
+    every `step_hours` over the reported years (the time-weighted mean comes
+    from the pool's own monitor), pooled over replications 0..R-1.
+
+    Returns one row per pool: ``pool, capacity`` (the scenario's, at this
+    size), ``mean, p90, p99, max, mean_over_capacity``.
+    """
+    base = scenario or Scenario()
+    sc = revalidate(with_run(with_population(base, population), horizon_years=years, replications=replications))
+    data = sc.model_dump()
+    if jobs > 1 and replications > 1:
+        with ProcessPoolExecutor(max_workers=min(jobs, replications)) as pool:
+            runs = list(pool.map(_unconstrained_one, [data] * replications, range(replications),
+                                 [step_hours] * replications))
+    else:
+        runs = [_unconstrained_one(data, r, step_hours) for r in range(replications)]
+    samples = np.concatenate([r["samples"] for r in runs], axis=0)
+    means = np.mean([r["means"] for r in runs], axis=0)
+    svc = sc.services
+    capacity = {"nhs111": svc.nhs111.call_handlers, "ambulance": svc.ambulance.crews, "ae": svc.ae.cubicles,
+                "acute": svc.acute.beds, "reablement": svc.reablement.places,
+                "intermediate_care": svc.intermediate_care.beds, "home_care": svc.home_care.packages,
+                "care_homes": svc.care_homes.beds}
+    rows = []
+    for j, name in enumerate(runs[0]["names"]):
+        cap = capacity.get(name)
+        cap_num = cap if isinstance(cap, int) else None
+        rows.append({
+            "pool": name,
+            "capacity": cap,
+            "mean": float(means[j]),
+            "p90": float(np.percentile(samples[:, j], 90)),
+            "p99": float(np.percentile(samples[:, j], 99)),
+            "max": float(samples[:, j].max()),
+            "mean_over_capacity": float(means[j] / cap_num) if cap_num else float("nan"),
+        })
+    return pd.DataFrame(rows)
+
+
+def _band_label(name: str) -> str:
+    """``emergency_admissions_per_1000.age_85_plus`` -> ``EA 85+`` (for tables)."""
+    for b, label in zip(AGE_BANDS, AGE_BAND_LABELS):
+        if name.endswith(b):
+            return f"EA {label}"
+    return {"ae_attendances_per_1000": "A&E type 1", "ambulance_incidents_per_1000": "ambulance incidents"}[name]

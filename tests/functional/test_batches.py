@@ -1,0 +1,105 @@
+"""Batches: resume after a kill, shards and merge, Dask on loopback, common random numbers."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from simulation.cli import main
+from simulation.economy import Economy
+from simulation.metrics import run_metrics
+from tests.conftest import ROOT, small_scenario
+
+BASE = str(ROOT / "scenarios" / "baseline.yaml")
+OTHER = str(ROOT / "scenarios" / "more_reablement.yaml")
+SMALL = ["--population", "15000", "--years", "1", "--seed", "777"]
+
+
+def runs_of(batch):
+    return {p.relative_to(batch).as_posix(): p.read_bytes() for p in sorted(batch.rglob("*.parquet"))}
+
+
+@pytest.fixture(scope="module")
+def reference(tmp_path_factory):
+    out = tmp_path_factory.mktemp("ref") / "batch"
+    assert main(["run", BASE, OTHER, *SMALL, "--replications", "3", "--jobs", "2", "--out", str(out)]) == 0
+    return out
+
+
+def test_killed_batch_resumes_to_the_uninterrupted_result(reference, tmp_path):
+    out = tmp_path / "killed"
+    proc = subprocess.Popen([sys.executable, str(ROOT / "run_scenarios.py"), "run", BASE, OTHER, *SMALL,
+                             "--replications", "3", "--jobs", "1", "--out", str(out)],
+                            cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.time() + 300
+    while time.time() < deadline and len(list(out.glob("*/rep=*/DONE"))) < 2:
+        time.sleep(0.2)
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait(timeout=60)
+    finished = len(list(out.glob("*/rep=*/DONE")))
+    assert 2 <= finished < 6, "the batch should have been killed part-way"
+    assert main(["resume", str(out), "--jobs", "2"]) == 0
+    assert runs_of(out) == runs_of(reference)
+    assert len(list(out.glob("*/rep=*/DONE"))) == 6
+    assert (out / "summary.csv").read_bytes() == (reference / "summary.csv").read_bytes()
+    assert not list(out.rglob("*.tmp"))
+
+
+def test_resume_refuses_when_a_scenario_file_changed(tmp_path, capsys):
+    scen = tmp_path / "scen"
+    scen.mkdir()
+    (scen / "baseline.yaml").write_text((ROOT / "scenarios" / "baseline.yaml").read_text())
+    child = scen / "child.yaml"
+    child.write_text("extends: baseline.yaml\nname: child\nservices:\n  acute:\n    beds: 50\n")
+    out = tmp_path / "b"
+    assert main(["run", str(child), *SMALL, "--replications", "1", "--jobs", "1", "--out", str(out)]) == 0
+    child.write_text("extends: baseline.yaml\nname: child\nservices:\n  acute:\n    beds: 60\n")
+    assert main(["resume", str(out)]) == 2
+    assert "scenario files changed" in capsys.readouterr().err
+
+
+def test_shards_merge_to_one_batch(reference, tmp_path):
+    shards = []
+    for i in (1, 2, 3):
+        d = tmp_path / f"s{i}"
+        assert main(["run", BASE, OTHER, *SMALL, "--replications", "3", "--jobs", "1", "--shard", f"{i}/3",
+                     "--out", str(d)]) == 0
+        shards.append(str(d))
+    sizes = [len(list((tmp_path / f"s{i}").glob("*/rep=*/DONE"))) for i in (1, 2, 3)]
+    assert sizes == [2, 2, 2]
+    merged = tmp_path / "merged"
+    assert main(["merge", *shards, "--out", str(merged)]) == 0
+    assert runs_of(merged) == runs_of(reference)
+    assert (merged / "summary.csv").read_bytes() == (reference / "summary.csv").read_bytes()
+    assert main(["merge", *shards[:2], "--out", str(tmp_path / "partial")]) == 2
+
+
+def test_dask_cluster_on_loopback_gives_the_same_files(reference, tmp_path):
+    pytest.importorskip("dask.distributed")
+    out = tmp_path / "dask"
+    assert main(["run", BASE, OTHER, *SMALL, "--replications", "3", "--jobs", "2", "--executor", "dask",
+                 "--out", str(out)]) == 0
+    assert runs_of(out) == runs_of(reference)
+
+
+def test_common_random_numbers_cut_the_variance_of_a_paired_difference():
+    """Same streams in both arms vs independent streams: the paired difference varies far less."""
+    reps = 8
+    base = [small_scenario(seed=100, replications=1)]
+    more = small_scenario(seed=100, replications=1, reablement={"places": 30})
+
+    def value(sc, rep):
+        m = run_metrics(Economy(sc, rep).run())
+        return float(m[(m["metric"] == "bed_days") & (m["year"] == "all")]["value"].iloc[0])
+
+    b = np.array([value(base[0], r) for r in range(reps)])
+    crn = np.array([value(more, r) for r in range(reps)]) - b
+    indep = np.array([value(more, r + 1000) for r in range(reps)]) - b
+    assert np.var(crn, ddof=1) <= 0.5 * np.var(indep, ddof=1), (np.var(crn, ddof=1), np.var(indep, ddof=1))
