@@ -414,12 +414,43 @@ def solve_surrogate(scenario: Scenario, targets: Sequence[float], band_weights: 
 # --- simulation ---------------------------------------------------------------------
 
 
+class _CountingSlots:
+    """Wraps a :class:`~simulation.services.pools.DailySlots` and counts requests by weekday (never changes them).
+
+    Requests at exactly 9am are the retries of :func:`simulation.pathway.gp_contact`
+    (crisis times are continuous, so nothing else falls there).
+    """
+
+    def __init__(self, inner, calendar, warmup: float):
+        self._inner = inner
+        self._calendar = calendar
+        self._warmup = warmup
+        self.asked = np.zeros((2, WEEK))  # row 0: at a random time, row 1: 9am retries
+        self.refused_by_day = np.zeros((2, WEEK))
+
+    def take(self, day: float, period: int) -> bool:
+        ok = self._inner.take(day, period)
+        if day >= self._warmup:
+            row = 1 if abs(day - math.floor(day) - RETRY_TIME) < 1e-9 else 0
+            w = self._calendar.weekday(day)
+            self.asked[row, w] += 1
+            if not ok:
+                self.refused_by_day[row, w] += 1
+        return ok
+
+    def __getattr__(self, name: str):
+        return getattr(self._inner, name)
+
+
 def _measure_one(scenario_data: dict, replication: int) -> dict:
-    """One replication's counts behind the seven targets (worker entry point)."""
+    """One replication's counts behind the seven targets and the access chances (worker entry point)."""
     scenario = Scenario.model_validate(scenario_data)
-    eco = Economy(scenario, replication).run()
+    eco = Economy(scenario, replication)
     per = eco.periods
     warm, end = per.warmup, per.end
+    eco.gp_slots = gp = _CountingSlots(eco.gp_slots, eco.calendar, warm)
+    eco.ucr_slots = ucr = _CountingSlots(eco.ucr_slots, eco.calendar, warm)
+    eco.run()
     rows = [(p, a) for p, a, *_ in eco.admissions] + list(eco.open_stays.items())
     person = np.array([r[0] for r in rows], dtype=np.int64)
     admitted = np.array([r[1] for r in rows], dtype=float)
@@ -433,15 +464,18 @@ def _measure_one(scenario_data: dict, replication: int) -> dict:
         pop += np.array([c[f"population_{b}"] for b in AGE_BANDS])
     table = run_metrics(eco)
     allv = table[table["year"] == "all"].set_index("metric")["value"]
-    years = per.years
     return {
         "ea": ea.tolist(),
         "band_population": pop.tolist(),
-        "population": float(allv["population"]) * years,
+        "population": float(allv["population"]) * per.years,
         "ae": float(allv["ae_attendances"]),
         "ambulance": float(allv["ambulance_incidents"]),
         "emergency_admissions": float(allv["emergency_admissions"]),
         "crises": float(allv["crises"]),
+        "gp_asked": gp.asked.tolist(),
+        "gp_refused": gp.refused_by_day.tolist(),
+        "ucr_asked": float(ucr.asked.sum()),
+        "ucr_refused": float(ucr.refused_by_day.sum()),
         "wall_seconds": eco.wall_seconds,
     }
 
@@ -452,12 +486,17 @@ class Measurement:
 
     values: np.ndarray
     band_population: np.ndarray
+    access: Access
     crises: float
     wall_seconds: float
 
 
+def _share(num: np.ndarray, den: np.ndarray, fallback: np.ndarray) -> np.ndarray:
+    return np.where(den > 0, num / np.where(den > 0, den, 1.0), fallback)
+
+
 def measure(scenario: Scenario, replications: int, jobs: int = 1) -> Measurement:
-    """Run replications 0..R-1 of `scenario` and measure the seven targets (pooled ratios)."""
+    """Run replications 0..R-1 of `scenario`: the seven targets (pooled ratios) and the refusal chances."""
     data = scenario.model_dump()
     if jobs > 1 and replications > 1:
         with ProcessPoolExecutor(max_workers=min(jobs, replications)) as pool:
@@ -470,7 +509,16 @@ def measure(scenario: Scenario, replications: int, jobs: int = 1) -> Measurement
     values = np.concatenate([ea / band_pop * 1000.0,
                              [sum(r["ae"] for r in runs) / pop * 1000.0,
                               sum(r["ambulance"] for r in runs) / pop * 1000.0]])
-    return Measurement(values, band_pop, sum(r["crises"] for r in runs), sum(r["wall_seconds"] for r in runs))
+    asked = np.sum([r["gp_asked"] for r in runs], axis=0)
+    refused = np.sum([r["gp_refused"] for r in runs], axis=0)
+    default = Access.open_hours(scenario)
+    first = _share(refused[0], asked[0], np.asarray(default.gp_refused))
+    at9 = _share(refused[1], asked[1], first)
+    u_asked = sum(r["ucr_asked"] for r in runs)
+    u_ref = sum(r["ucr_refused"] for r in runs) / u_asked if u_asked else 0.0
+    access = Access(tuple(float(v) for v in first), tuple(float(v) for v in at9), float(u_ref))
+    return Measurement(values, band_pop, access, sum(r["crises"] for r in runs),
+                       sum(r["wall_seconds"] for r in runs))
 
 
 # --- the calibration ----------------------------------------------------------------
@@ -575,6 +623,7 @@ def calibrate(
     targets = profile.target_vector()
     tol = profile.tolerance_pct / 100.0
     weights = None
+    access: Access | None = None  # first solve: capacity ignored (only closed days refuse)
     params: Parameters | None = None
     sim_sum = np.zeros(7)
     sur_sum = np.zeros(7)
@@ -583,13 +632,15 @@ def calibrate(
     converged = False
     iteration = 0
     for iteration in range(1, max_iterations + 1):
-        params = solve_surrogate(run_base, targets / ratio, weights, start=params, first_contact_base=base)
+        params = solve_surrogate(run_base, targets / ratio, weights, start=params, first_contact_base=base,
+                                 access=access)
         sc = apply_parameters(run_base, params, first_contact_base=base)
         say(f"iteration {iteration}: simulating {replications} replication(s) of {population:,} people "
             f"x {years} year(s)")
         m = measure(sc, replications, jobs)
         weights = m.band_population / m.band_population.sum()
-        sur = surrogate(sc, band_weights=weights)  # the simulated (rounded) values exactly
+        access = m.access
+        sur = surrogate(sc, band_weights=weights, access=access)  # the simulated (rounded) values exactly
         err = m.values / targets - 1.0
         sim_sum += m.values
         sur_sum += sur
