@@ -52,6 +52,7 @@ import numpy as np
 import pandas as pd
 from pydantic import Field
 from scipy.optimize import least_squares
+from scipy.special import ndtri
 
 from .economy import Economy
 from .metrics import run_metrics
@@ -216,17 +217,33 @@ class _FirstContactBase:
         return float(max(0.0, np.max(s_amb * self.amb + s_ae * self.ae) - 1.0))
 
 
-def fragment_data(base: Scenario, params: Parameters) -> dict:
+@dataclass(frozen=True)
+class Slots:
+    """Daily allowances sized with the calibration (at the base scenario's size), or ``"unlimited"``."""
+
+    gp_same_day_slots_per_weekday: int | str
+    ucr_visits_per_day: int | str
+
+    @classmethod
+    def unlimited(cls) -> "Slots":
+        return cls("unlimited", "unlimited")
+
+
+def fragment_data(base: Scenario, params: Parameters, slots: Slots | None = None) -> dict:
     """The calibrated fields as a nested dict (values rounded to 4 significant figures)."""
     fc = _FirstContactBase(base)
     tables = fc.shares(params.ambulance_scale, params.ae_self_scale, sig=SIGNIFICANT_FIGURES)
-    return {
+    out: dict[str, Any] = {
         "demand": {"crisis_rate_per_person_year": {b: _round(r) for b, r in zip(AGE_BANDS, params.rates)}},
         "routing": {"first_contact": {
             a: {"gp": t["gp"], "nhs111": t["nhs111"], "ambulance": t["ambulance"], "ae_self": "remainder"}
             for a, t in zip(ACUITIES, tables)
         }},
     }
+    if slots is not None:
+        out["services"] = {"gp": {"same_day_slots_per_weekday": slots.gp_same_day_slots_per_weekday},
+                           "ucr": {"visits_per_day": slots.ucr_visits_per_day}}
+    return out
 
 
 def _deep_merge(base: dict, update: dict) -> dict:
@@ -236,13 +253,12 @@ def _deep_merge(base: dict, update: dict) -> dict:
     return out
 
 
-def apply_parameters(base: Scenario, params: Parameters, first_contact_base: Scenario | None = None) -> Scenario:
-    """`base` with the calibrated fields of `params` (rounded as in the fragment) put in.
+def apply_parameters(base: Scenario, params: Parameters, slots: Slots | None = None) -> Scenario:
+    """`base` with the calibrated fields (rounded exactly as in the fragment) put in.
 
-    The scales apply to the first-contact shares of `first_contact_base` (default `base`).
+    The two scales apply to `base`'s own first-contact shares.
     """
-    frag = fragment_data(first_contact_base or base, params)
-    return Scenario.model_validate(_deep_merge(base.model_dump(), frag))
+    return Scenario.model_validate(_deep_merge(base.model_dump(), fragment_data(base, params, slots)))
 
 
 # --- the surrogate ------------------------------------------------------------------
@@ -364,14 +380,14 @@ def _band_weights(scenario: Scenario, weights: Sequence[float] | None) -> np.nda
 
 
 def surrogate(scenario: Scenario, params: Parameters | None = None, band_weights: Sequence[float] | None = None,
-              first_contact_base: Scenario | None = None, access: Access | None = None) -> np.ndarray:
+              access: Access | None = None) -> np.ndarray:
     """The seven targets (per 1,000 a year) the surrogate predicts for `params` applied to `scenario`.
 
     ``band_weights`` are the population shares of the bands (default: the
     scenario's starting shares) used for the all-ages A&E and ambulance rates.
     """
     params = params or Parameters.of(scenario)
-    fc = _FirstContactBase(first_contact_base or scenario)
+    fc = _FirstContactBase(scenario)
     tables = fc.shares(params.ambulance_scale, params.ae_self_scale)
     p = per_crisis(scenario, tables, access).to_numpy()
     per_person = np.asarray(params.rates)[:, None] * p * 1000.0  # (band, EA/AE/AMB) per 1,000 a year
@@ -380,16 +396,14 @@ def surrogate(scenario: Scenario, params: Parameters | None = None, band_weights
 
 
 def solve_surrogate(scenario: Scenario, targets: Sequence[float], band_weights: Sequence[float] | None = None,
-                    start: Parameters | None = None, first_contact_base: Scenario | None = None,
-                    access: Access | None = None) -> Parameters:
+                    start: Parameters | None = None, access: Access | None = None) -> Parameters:
     """Parameters whose surrogate values meet `targets`, by bounded least squares on relative errors.
 
     Bounds: rates > 0; each scale keeps its shares within [0, 1]; a penalty
     keeps ambulance + A&E <= 1 in every acuity (GP and 111 shares >= 0).
     """
     targets = np.asarray(targets, dtype=float)
-    base = first_contact_base or scenario
-    fc = _FirstContactBase(base)
+    fc = _FirstContactBase(scenario)
     top_amb, top_ae = float(fc.amb.max()), float(fc.ae.max())
     ub_amb = 1.0 / top_amb if top_amb > 0 else 1.0
     ub_ae = 1.0 / top_ae if top_ae > 0 else 1.0
@@ -398,11 +412,10 @@ def solve_surrogate(scenario: Scenario, targets: Sequence[float], band_weights: 
 
     def fun(x: np.ndarray) -> np.ndarray:
         pr = Parameters.from_vector(x)
-        val = surrogate(scenario, pr, band_weights, first_contact_base=base, access=access)
+        val = surrogate(scenario, pr, band_weights, access=access)
         return np.append(val / targets - 1.0, 10.0 * fc.overflow(pr.ambulance_scale, pr.ae_self_scale))
 
     if start is None:
-        start = Parameters.of(base)
         p = per_crisis(scenario, fc.shares(1.0, 1.0), access).to_numpy()[:, EA]
         start = Parameters(tuple(targets[:5] / (1000.0 * np.maximum(p, 1e-9))), 1.0, 1.0)
     x0 = np.clip(start.vector(), lb + 1e-9, ub - 1e-9)
@@ -415,18 +428,20 @@ def solve_surrogate(scenario: Scenario, targets: Sequence[float], band_weights: 
 
 
 class _CountingSlots:
-    """Wraps a :class:`~simulation.services.pools.DailySlots` and counts requests by weekday (never changes them).
+    """Wraps a :class:`~simulation.services.pools.DailySlots` and counts its requests (never changes them).
 
-    Requests at exactly 9am are the retries of :func:`simulation.pathway.gp_contact`
-    (crisis times are continuous, so nothing else falls there).
+    Counts requests and refusals by weekday after the warm-up, separately for the
+    9am retries of :func:`simulation.pathway.gp_contact` (crisis times are
+    continuous, so nothing else falls exactly at 9am), and requests per day.
     """
 
-    def __init__(self, inner, calendar, warmup: float):
+    def __init__(self, inner, calendar, warmup: float, end: float):
         self._inner = inner
         self._calendar = calendar
         self._warmup = warmup
         self.asked = np.zeros((2, WEEK))  # row 0: at a random time, row 1: 9am retries
         self.refused_by_day = np.zeros((2, WEEK))
+        self.daily = np.zeros(int(math.ceil(end)) + 2)
 
     def take(self, day: float, period: int) -> bool:
         ok = self._inner.take(day, period)
@@ -434,22 +449,28 @@ class _CountingSlots:
             row = 1 if abs(day - math.floor(day) - RETRY_TIME) < 1e-9 else 0
             w = self._calendar.weekday(day)
             self.asked[row, w] += 1
+            self.daily[int(day)] += 1
             if not ok:
                 self.refused_by_day[row, w] += 1
         return ok
+
+    def open_days(self, warmup: float, end: float) -> np.ndarray:
+        """Requests on each open day of the reported years."""
+        days = range(int(math.ceil(warmup)), int(math.floor(end)))
+        return np.array([self.daily[d] for d in days if self._inner.open_on(d)], dtype=float)
 
     def __getattr__(self, name: str):
         return getattr(self._inner, name)
 
 
 def _measure_one(scenario_data: dict, replication: int) -> dict:
-    """One replication's counts behind the seven targets and the access chances (worker entry point)."""
+    """One replication's counts behind the seven targets and the slot requests (worker entry point)."""
     scenario = Scenario.model_validate(scenario_data)
     eco = Economy(scenario, replication)
     per = eco.periods
     warm, end = per.warmup, per.end
-    eco.gp_slots = gp = _CountingSlots(eco.gp_slots, eco.calendar, warm)
-    eco.ucr_slots = ucr = _CountingSlots(eco.ucr_slots, eco.calendar, warm)
+    eco.gp_slots = gp = _CountingSlots(eco.gp_slots, eco.calendar, warm, end)
+    eco.ucr_slots = ucr = _CountingSlots(eco.ucr_slots, eco.calendar, warm, end)
     eco.run()
     rows = [(p, a) for p, a, *_ in eco.admissions] + list(eco.open_stays.items())
     person = np.array([r[0] for r in rows], dtype=np.int64)
@@ -474,19 +495,27 @@ def _measure_one(scenario_data: dict, replication: int) -> dict:
         "crises": float(allv["crises"]),
         "gp_asked": gp.asked.tolist(),
         "gp_refused": gp.refused_by_day.tolist(),
+        "gp_daily": gp.open_days(warm, end).tolist(),
         "ucr_asked": float(ucr.asked.sum()),
         "ucr_refused": float(ucr.refused_by_day.sum()),
+        "ucr_daily": ucr.open_days(warm, end).tolist(),
         "wall_seconds": eco.wall_seconds,
     }
 
 
 @dataclass
 class Measurement:
-    """The seven targets as simulated, pooled over replications (sums of counts over sums of people)."""
+    """One iteration's simulation: the seven targets (pooled over replications) and the slot requests.
+
+    ``gp_daily`` and ``ucr_daily`` are requests on each open day of the
+    reported years of every replication (retries included).
+    """
 
     values: np.ndarray
     band_population: np.ndarray
     access: Access
+    gp_daily: np.ndarray
+    ucr_daily: np.ndarray
     crises: float
     wall_seconds: float
 
@@ -495,14 +524,18 @@ def _share(num: np.ndarray, den: np.ndarray, fallback: np.ndarray) -> np.ndarray
     return np.where(den > 0, num / np.where(den > 0, den, 1.0), fallback)
 
 
+def _map(fn: Callable, args: list[tuple], jobs: int) -> list:
+    if jobs > 1 and len(args) > 1:
+        with ProcessPoolExecutor(max_workers=min(jobs, len(args))) as pool:
+            return list(pool.map(fn, *zip(*args)))
+    return [fn(*a) for a in args]
+
+
 def measure(scenario: Scenario, replications: int, jobs: int = 1) -> Measurement:
-    """Run replications 0..R-1 of `scenario`: the seven targets (pooled ratios) and the refusal chances."""
+    """Run replications 0..R-1 of `scenario`: the seven targets (sums of counts over sums of
+    mid-year residents, x 1,000 a year) and the GP / UCR refusal chances."""
     data = scenario.model_dump()
-    if jobs > 1 and replications > 1:
-        with ProcessPoolExecutor(max_workers=min(jobs, replications)) as pool:
-            runs = list(pool.map(_measure_one, [data] * replications, range(replications)))
-    else:
-        runs = [_measure_one(data, r) for r in range(replications)]
+    runs = _map(_measure_one, [(data, r) for r in range(replications)], jobs)
     ea = np.sum([r["ea"] for r in runs], axis=0)
     band_pop = np.sum([r["band_population"] for r in runs], axis=0)
     pop = sum(r["population"] for r in runs)
@@ -517,8 +550,25 @@ def measure(scenario: Scenario, replications: int, jobs: int = 1) -> Measurement
     u_asked = sum(r["ucr_asked"] for r in runs)
     u_ref = sum(r["ucr_refused"] for r in runs) / u_asked if u_asked else 0.0
     access = Access(tuple(float(v) for v in first), tuple(float(v) for v in at9), float(u_ref))
-    return Measurement(values, band_pop, access, sum(r["crises"] for r in runs),
-                       sum(r["wall_seconds"] for r in runs))
+    return Measurement(values, band_pop, access,
+                       np.concatenate([r["gp_daily"] for r in runs]), np.concatenate([r["ucr_daily"] for r in runs]),
+                       sum(r["crises"] for r in runs), sum(r["wall_seconds"] for r in runs))
+
+
+def size_allowance(daily: np.ndarray, factor: float, quantile: float) -> int:
+    """A daily allowance that meets the requests of a `quantile` share of days, at `factor` x the size.
+
+    `daily` are requests per open day in the simulated place. Requests are taken
+    as normal with the variance split into a Poisson part (which scales with
+    the size) and a systematic part (season, weekday; scales with its square):
+    ``var = factor^2 (v - m) + factor m``.
+    """
+    daily = np.asarray(daily, dtype=float)
+    if daily.size < 2:
+        return 1
+    m, v = float(daily.mean()), float(daily.var(ddof=1))
+    var = factor * factor * max(v - m, 0.0) + factor * m
+    return max(1, int(math.ceil(factor * m + float(ndtri(quantile)) * math.sqrt(var))))
 
 
 # --- the calibration ----------------------------------------------------------------
@@ -538,9 +588,14 @@ class CalibrationResult:
         One row per target and iteration: ``iteration, target, target_value, achieved,
         error_pct, surrogate, ratio`` (ratio = simulated / surrogate).
     parameters
-        One row per parameter and iteration: ``iteration, parameter, value``.
+        One row per parameter and iteration: ``iteration, parameter, value`` (the
+        slot allowances, when sized, are at the base scenario's size).
     converged
         Whether every target of the last iteration is within the tolerance.
+    final
+        The residual rows of the last iteration.
+    access
+        Refusal chances of GP slots and UCR visits measured in the last iteration.
     """
 
     profile: Profile
@@ -555,6 +610,7 @@ class CalibrationResult:
     base_path: str | None = None
     wall_seconds: float = 0.0
     final: pd.DataFrame = field(default_factory=pd.DataFrame)
+    access: Access | None = None
 
     def summary(self) -> str:
         """A short text table of the last iteration."""
@@ -576,6 +632,8 @@ def calibrate(
     years: int = 2,
     replications: int = 2,
     max_iterations: int = 6,
+    size_slots: bool = True,
+    slot_quantile: float = 0.95,
     jobs: int = 1,
     seed: int | None = None,
     progress: Callable[[str], None] | None = None,
@@ -594,6 +652,13 @@ def calibrate(
         reported years after the scenario's warm-up, and replications 0..R-1.
     max_iterations
         Simulation runs of the outer loop at most.
+    size_slots
+        Also size GP same-day slots and 2-hour response visits to the calibrated
+        demand (see :func:`size_allowance`): the first iteration runs them
+        unlimited, each later one uses the allowance that meets the previous
+        iteration's requests on a `slot_quantile` share of open days. With
+        ``False`` they stay as in the base (and can make the targets unreachable:
+        refused GP requests end in A&E).
     jobs
         Worker processes for the replications of an iteration (results do not depend on it).
     seed
@@ -617,13 +682,17 @@ def calibrate(
     else:
         base_path = os.fspath(base_scenario)
         base = load_scenario(base_path)
-    run_base = with_run(with_population(base, population), horizon_years=years, replications=replications,
-                        seed=seed)
-    run_base = revalidate(run_base)
+    factor = base.population.size / population
+
+    def at_run_size(sc: Scenario) -> Scenario:
+        return revalidate(with_run(with_population(sc, population), horizon_years=years,
+                                   replications=replications, seed=seed))
+
     targets = profile.target_vector()
     tol = profile.tolerance_pct / 100.0
     weights = None
     access: Access | None = None  # first solve: capacity ignored (only closed days refuse)
+    slots: Slots | None = Slots.unlimited() if size_slots else None
     params: Parameters | None = None
     sim_sum = np.zeros(7)
     sur_sum = np.zeros(7)
@@ -631,43 +700,53 @@ def calibrate(
     res_rows, par_rows = [], []
     converged = False
     iteration = 0
+    used_slots = slots
     for iteration in range(1, max_iterations + 1):
-        params = solve_surrogate(run_base, targets / ratio, weights, start=params, first_contact_base=base,
-                                 access=access)
-        sc = apply_parameters(run_base, params, first_contact_base=base)
+        params = solve_surrogate(base, targets / ratio, weights, start=params, access=access)
+        used_slots = slots
+        sc = apply_parameters(base, params, slots)
+        run_sc = at_run_size(sc)
         say(f"iteration {iteration}: simulating {replications} replication(s) of {population:,} people "
             f"x {years} year(s)")
-        m = measure(sc, replications, jobs)
+        m = measure(run_sc, replications, jobs)
         weights = m.band_population / m.band_population.sum()
         access = m.access
-        sur = surrogate(sc, band_weights=weights, access=access)  # the simulated (rounded) values exactly
+        sur = surrogate(run_sc, band_weights=weights, access=access)  # the simulated (rounded) values exactly
         err = m.values / targets - 1.0
         sim_sum += m.values
         sur_sum += sur
-        for name, tv, ach, e, s in zip(TARGET_NAMES, targets, m.values, err, sur):
-            res_rows.append((iteration, name, float(tv), float(ach), float(100.0 * e), float(s), float(ach / s)))
+        for name, tv, ach, e, sv in zip(TARGET_NAMES, targets, m.values, err, sur):
+            res_rows.append((iteration, name, float(tv), float(ach), float(100.0 * e), float(sv), float(ach / sv)))
         for name, v in zip(PARAMETER_NAMES, params.vector()):
             par_rows.append((iteration, name, float(v)))
+        if used_slots is not None:
+            par_rows.append((iteration, "services.gp.same_day_slots_per_weekday",
+                             used_slots.gp_same_day_slots_per_weekday))
+            par_rows.append((iteration, "services.ucr.visits_per_day", used_slots.ucr_visits_per_day))
         worst = int(np.argmax(np.abs(err)))
-        say(f"iteration {iteration}: worst {TARGET_NAMES[worst]} {100 * err[worst]:+.2f}% "
-            f"({m.wall_seconds:.0f} s simulated)")
-        if np.all(np.abs(err) <= tol):
+        refused = float(np.mean(access.gp_refused[:5]))
+        say(f"iteration {iteration}: worst {TARGET_NAMES[worst]} {100 * err[worst]:+.2f}%; "
+            f"weekday GP requests refused {100 * refused:.1f}% ({m.wall_seconds:.0f} s simulated)")
+        sized_final = used_slots is None or used_slots != Slots.unlimited()
+        if np.all(np.abs(err) <= tol) and sized_final:
             converged = True
             break
         ratio = sim_sum / sur_sum  # pooled over iterations: damps the noise of any one run
+        if size_slots:
+            slots = Slots(size_allowance(m.gp_daily, factor, slot_quantile),
+                          size_allowance(m.ucr_daily, factor, slot_quantile))
     residuals = pd.DataFrame(res_rows, columns=["iteration", "target", "target_value", "achieved", "error_pct",
                                                 "surrogate", "ratio"])
     parameters = pd.DataFrame(par_rows, columns=["iteration", "parameter", "value"])
     assert params is not None
-    calibrated = apply_parameters(base, params)
     settings = {"population": population, "years": years, "replications": replications,
-                "warmup_years": run_base.run.warmup_years, "seed": run_base.run.seed,
-                "max_iterations": max_iterations}
+                "warmup_years": base.run.warmup_years, "seed": seed if seed is not None else base.run.seed,
+                "max_iterations": max_iterations, "size_slots": size_slots, "slot_quantile": slot_quantile}
     return CalibrationResult(
         profile=profile,
         profile_path=os.fspath(profile_path),
-        scenario=calibrated,
-        fragment=fragment_data(base, params),
+        scenario=apply_parameters(base, params, used_slots),
+        fragment=fragment_data(base, params, used_slots),
         residuals=residuals,
         parameters=parameters,
         converged=converged,
@@ -676,6 +755,7 @@ def calibrate(
         base_path=base_path,
         wall_seconds=time.perf_counter() - t0,
         final=residuals[residuals["iteration"] == iteration].reset_index(drop=True),
+        access=access,
     )
 
 
@@ -743,6 +823,19 @@ def fragment_yaml(result: CalibrationResult, path: str | os.PathLike[str] | None
     ]
     for a in ACUITIES:
         lines.append(f"    {a}: {_flow(frag['routing']['first_contact'][a])}")
+    if "services" in frag:
+        q = s.get("slot_quantile", 0.95)
+        lines += [
+            "",
+            "services:",
+            f"  # Daily allowances sized to the calibrated demand: enough for the requests of {q:.0%} of open days",
+            "  # (they run out on some winter Mondays). [per day, at this place's size]",
+            "  # source: D: sized with the calibration (docs/calibration.md)",
+            "  gp:",
+            f"    same_day_slots_per_weekday: {frag['services']['gp']['same_day_slots_per_weekday']}",
+            "  ucr:",
+            f"    visits_per_day: {frag['services']['ucr']['visits_per_day']}",
+        ]
     return "\n".join(lines) + "\n"
 
 
@@ -778,66 +871,69 @@ def _sample_pools(eco: Economy, out: list, step_days: float):
 def _unconstrained_one(scenario_data: dict, replication: int, step_hours: float) -> dict:
     scenario = Scenario.model_validate(scenario_data)
     eco = Economy(scenario, replication)
-    for pool in eco.pools:  # initial stocks still fill to the scenario's capacities; then no limit
+    capacities = [p.capacity for p in eco.pools]
+    for pool in eco.pools:  # the initial stocks still fill to the scenario's capacities; then no limit
         pool.set_capacity(None)
+    warm, end = eco.periods.warmup, eco.periods.end
+    eco.gp_slots = gp = _CountingSlots(eco.gp_slots, eco.calendar, warm, end)
+    eco.ucr_slots = ucr = _CountingSlots(eco.ucr_slots, eco.calendar, warm, end)
     samples: list = []
     eco.env.process(_sample_pools(eco, samples, step_hours / 24.0))
     eco.run()
     days = sum(eco.periods.length(k) for k in range(1, eco.periods.years + 1))
     means = [sum(p.busy.area[1:]) / days for p in eco.pools]
-    return {"names": [p.name for p in eco.pools], "means": means, "samples": np.asarray(samples, dtype=float)}
+    return {"names": [p.name for p in eco.pools], "capacities": capacities, "means": means,
+            "samples": np.asarray(samples, dtype=float),
+            "gp_daily": gp.open_days(warm, end), "ucr_daily": ucr.open_days(warm, end)}
 
 
 def unconstrained_demand(scenario: Scenario | None = None, population: int = 250_000, years: int = 2,
-                         replications: int = 2, *, jobs: int = 1, step_hours: float = 1.0) -> pd.DataFrame:
+                         replications: int = 2, *, unlimited_slots: bool = False, jobs: int = 1,
+                         step_hours: float = 1.0) -> pd.DataFrame:
     """Places each pool would use with no capacity limit: mean, p90, p99 and max in use.
 
     Every pool of :attr:`Economy.pools` (NHS 111, ambulance, A&E, acute,
     reablement, intermediate care, home care, care homes) is made unlimited
     after the place is built, so the care-home and home-care stocks still start
-    filled to 90% of the scenario's capacities; GP same-day slots and 2-hour
-    response visits keep their daily allowances. In-use counts are sampled
-    every `step_hours` over the reported years (the time-weighted mean comes
-    from the pool's own monitor), pooled over replications 0..R-1.
+    filled to 90% of the scenario's capacities. GP same-day slots and 2-hour
+    response visits keep their daily allowances unless `unlimited_slots`.
+    In-use counts are sampled every `step_hours` over the reported years (the
+    time-weighted mean comes from the pool's own monitor), pooled over
+    replications 0..R-1.
 
-    Returns one row per pool: ``pool, capacity`` (the scenario's, at this
-    size), ``mean, p90, p99, max, mean_over_capacity``.
+    Returns one row per pool, ``pool, unit, capacity`` (the scenario's, at this
+    size), ``mean, p90, p99, max, mean_over_capacity``, and two more rows,
+    ``gp_slots`` and ``ucr_visits``, for requests per open day (GP retries
+    included).
     """
     base = scenario or Scenario()
-    sc = revalidate(with_run(with_population(base, population), horizon_years=years, replications=replications))
+    sc = with_run(with_population(base, population), horizon_years=years, replications=replications)
+    if unlimited_slots:
+        svc = sc.services
+        sc = sc.model_copy(update={"services": svc.model_copy(update={
+            "gp": svc.gp.model_copy(update={"same_day_slots_per_weekday": "unlimited"}),
+            "ucr": svc.ucr.model_copy(update={"visits_per_day": "unlimited"})})})
+    sc = revalidate(sc)
     data = sc.model_dump()
-    if jobs > 1 and replications > 1:
-        with ProcessPoolExecutor(max_workers=min(jobs, replications)) as pool:
-            runs = list(pool.map(_unconstrained_one, [data] * replications, range(replications),
-                                 [step_hours] * replications))
-    else:
-        runs = [_unconstrained_one(data, r, step_hours) for r in range(replications)]
+    runs = _map(_unconstrained_one, [(data, r, step_hours) for r in range(replications)], jobs)
     samples = np.concatenate([r["samples"] for r in runs], axis=0)
     means = np.mean([r["means"] for r in runs], axis=0)
     svc = sc.services
-    capacity = {"nhs111": svc.nhs111.call_handlers, "ambulance": svc.ambulance.crews, "ae": svc.ae.cubicles,
-                "acute": svc.acute.beds, "reablement": svc.reablement.places,
-                "intermediate_care": svc.intermediate_care.beds, "home_care": svc.home_care.packages,
-                "care_homes": svc.care_homes.beds}
-    rows = []
-    for j, name in enumerate(runs[0]["names"]):
+    capacity = {name: ("unlimited" if cap is None else int(cap))
+                for name, cap in zip(runs[0]["names"], runs[0]["capacities"])}
+    capacity.update(gp_slots=svc.gp.same_day_slots_per_weekday, ucr_visits=svc.ucr.visits_per_day)
+
+    def row(name: str, unit: str, mean: float, values: np.ndarray) -> dict:
         cap = capacity.get(name)
-        cap_num = cap if isinstance(cap, int) else None
-        rows.append({
-            "pool": name,
-            "capacity": cap,
-            "mean": float(means[j]),
-            "p90": float(np.percentile(samples[:, j], 90)),
-            "p99": float(np.percentile(samples[:, j], 99)),
-            "max": float(samples[:, j].max()),
-            "mean_over_capacity": float(means[j] / cap_num) if cap_num else float("nan"),
-        })
+        cap_num = cap if isinstance(cap, int) and not isinstance(cap, bool) else None
+        return {"pool": name, "unit": unit, "capacity": cap, "mean": float(mean),
+                "p90": float(np.percentile(values, 90)), "p99": float(np.percentile(values, 99)),
+                "max": float(values.max()),
+                "mean_over_capacity": float(mean / cap_num) if cap_num else float("nan")}
+
+    rows = [row(name, "in use", means[j], samples[:, j]) for j, name in enumerate(runs[0]["names"])]
+    for name in ("gp", "ucr"):
+        daily = np.concatenate([r[f"{name}_daily"] for r in runs])
+        label = "gp_slots" if name == "gp" else "ucr_visits"
+        rows.append(row(label, "requests per open day", float(daily.mean()), daily))
     return pd.DataFrame(rows)
-
-
-def _band_label(name: str) -> str:
-    """``emergency_admissions_per_1000.age_85_plus`` -> ``EA 85+`` (for tables)."""
-    for b, label in zip(AGE_BANDS, AGE_BAND_LABELS):
-        if name.endswith(b):
-            return f"EA {label}"
-    return {"ae_attendances_per_1000": "A&E type 1", "ambulance_incidents_per_1000": "ambulance incidents"}[name]

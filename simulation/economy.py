@@ -24,6 +24,8 @@ from .scenario.schema import Scenario
 from .services.pools import DailySlots, LevelMonitor, Periods, Pool
 
 DEATH_PLACES = ("hospital", "home", "care_home", "hospice_other")
+#: What a medically fit patient can be waiting for in an acute bed.
+DELAY_REASONS = ("reablement", "home_care", "community_nursing", "intermediate_care", "care_homes", "weekend")
 
 
 def _capacity(value) -> int | None:
@@ -109,6 +111,7 @@ class Economy:
         self.gp_slots = DailySlots(_capacity(s.gp.same_day_slots_per_weekday),
                                    (lambda d: True) if gp_weekend else cal.is_weekday, per)
         self.ucr_slots = DailySlots(_capacity(s.ucr.visits_per_day), lambda d: True, per)
+        self.slot_services = {"gp": self.gp_slots, "ucr": self.ucr_slots}
         self.nhs111 = Pool(env, "nhs111", _capacity(s.nhs111.call_handlers), per)
         self.crews = Pool(env, "ambulance", _capacity(s.ambulance.crews), per)
         self.cubicles = Pool(env, "ae", _capacity(s.ae.cubicles), per)
@@ -117,9 +120,13 @@ class Economy:
         self.intermediate = Pool(env, "intermediate_care", _capacity(s.intermediate_care.beds), per)
         self.home_care = Pool(env, "home_care", _capacity(s.home_care.packages), per)
         self.care_homes = Pool(env, "care_homes", _capacity(s.care_homes.beds), per)
+        self.community_nursing = Pool(env, "community_nursing", _capacity(s.community_nursing.caseload), per)
         self.pools = [self.nhs111, self.crews, self.cubicles, self.beds, self.reablement, self.intermediate,
-                      self.home_care, self.care_homes]
+                      self.home_care, self.care_homes, self.community_nursing]
         self.delayed = LevelMonitor(per)
+        #: medically fit patients in a bed, by what they wait for (reablement, home_care, ..., weekend)
+        self.delayed_by: dict[str, LevelMonitor] = {
+            name: LevelMonitor(per) for name in DELAY_REASONS}
         self.in_hospital_65 = LevelMonitor(per)
         days = int(math.ceil(self.end_day)) + 1
         self.census = {name: np.zeros(days, dtype=np.float32) for name in
@@ -199,6 +206,11 @@ class Economy:
         self.in_hospital[p] = False
         if not self.dead[p] and self.death_day(p) <= self.env.now:
             self._record_death(p, "hospital")
+
+    def delay(self, t: float, reason: str, delta: int) -> None:
+        """A medically fit patient starts (+1) or stops (-1) waiting in a bed for `reason`."""
+        self.delayed.change(t, delta)
+        self.delayed_by[reason].change(t, delta)
 
     def ae_left(self, arrived: float, now: float) -> None:
         waited = now - arrived
@@ -505,6 +517,8 @@ class Economy:
         for pool in self.pools:
             pool.close(self.end_day)
         self.delayed.close(self.end_day)
+        for monitor in self.delayed_by.values():
+            monitor.close(self.end_day)
         self.in_hospital_65.close(self.end_day)
         self.wall_seconds = _time.perf_counter() - t0
         return self

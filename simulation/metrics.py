@@ -38,7 +38,9 @@ POOL_SERVICES = {
     "intermediate_care": "intermediate-care beds",
     "home_care": "home-care packages",
     "care_homes": "care-home beds",
+    "community_nursing": "community nursing caseload places",
 }
+SLOT_SERVICES = {"gp": "same-day GP slots", "ucr": "2-hour response visits"}
 
 METRICS: dict[str, Metric] = {
     # population
@@ -107,6 +109,18 @@ METRICS: dict[str, Metric] = {
                                   "capacity") for svc, what in POOL_SERVICES.items()},
     **{f"{svc}_wait_mean_hours": M("hours", "level", f"Mean wait for {what}, over everyone who started.",
                                    "capacity") for svc, what in POOL_SERVICES.items()},
+    **{f"{svc}_slot_utilisation": M("share", "share", f"Share of {what} offered that were used (empty when "
+                                    "unlimited).", "capacity") for svc, what in SLOT_SERVICES.items()},
+    **{f"delayed_days_{what}": M("bed days", "count", f"Bed days of medically fit patients waiting for {text}.",
+                                 "capacity")
+       for what, text in (("reablement", "a reablement place"), ("home_care", "a home-care package"),
+                          ("community_nursing", "a community nursing caseload place"),
+                          ("intermediate_care", "an intermediate-care bed"), ("care_homes", "a care-home bed"),
+                          ("weekend", "a weekday discharge"))},
+    "ucr_refused": M("requests", "count", "Requests for a 2-hour response visit when none was left that day.",
+                     "capacity"),
+    "community_nursing_visits": M("visits", "count", "Community nursing visits to people on the caseload.",
+                                  "activity"),
 }
 
 
@@ -212,6 +226,16 @@ def run_metrics(eco: Economy) -> pd.DataFrame:
         at_home = days - away / pop65
     level("days_at_home_per_person_65plus", at_home)
 
+    count("ucr_refused", eco.ucr_slots.refused)
+    for what, monitor in eco.delayed_by.items():
+        count(f"delayed_days_{what}", monitor.area)
+    count("community_nursing_visits", t("community_nursing_visits"))
+    for name, slots in eco.slot_services.items():
+        offered = np.asarray(slots.available())
+        if np.isfinite(offered).all():
+            ratio(f"{name}_slot_utilisation", slots.used, offered)
+        else:
+            emit(f"{name}_slot_utilisation", np.full(H + 1, np.nan), np.nan)
     for pool in eco.pools:
         area = np.asarray(pool.busy.area)
         level(f"{pool.name}_in_use_mean", area / days)

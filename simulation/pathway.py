@@ -125,6 +125,8 @@ class Routing:
         self.reablement_outcome = Choice(svc.reablement.outcome)
         self.ic_time = sampler(svc.intermediate_care.stay_days)
         self.ic_outcome = Choice(svc.intermediate_care.outcome)
+        self.nursing_time = sampler(svc.community_nursing.episode_days)
+        self.nursing_visits_per_week = svc.community_nursing.visits_per_week
         self.readmit_p = scenario.demand.readmission_extra_probability
         self.readmit_window = scenario.demand.readmission_window_days
 
@@ -339,14 +341,15 @@ def stay(eco, p, band, u, z, terminal: bool = False) -> Iterator:
     if destination == "p0" and not zero_day:
         wd = eco.calendar.weekday(fit)
         if wd >= 5 and u[U_WEEKEND] >= route.weekend_factor:
-            eco.delayed.change(fit, 1)
+            eco.delay(fit, "weekend", 1)
             yield env.timeout(math.floor(fit) + (7 - wd) + MONDAY_DISCHARGE_TIME - fit)
-            eco.delayed.change(env.now, -1)
+            eco.delay(env.now, "weekend", -1)
     place = None
     if destination == "p1":
         support = route.p1.pick(u[U_P1])
         destination = f"p1_{support}"
-        place = {"p1_reablement": eco.reablement, "p1_home_care": eco.home_care}.get(destination)
+        place = {"p1_reablement": eco.reablement, "p1_home_care": eco.home_care,
+                 "p1_community_support": eco.community_nursing}[destination]
     elif destination == "p2":
         place = eco.intermediate
     elif destination == "p3":
@@ -354,16 +357,16 @@ def stay(eco, p, band, u, z, terminal: bool = False) -> Iterator:
     if place is not None:
         req = place.request()
         if req is not None:
-            eco.delayed.change(fit, 1)
+            eco.delay(fit, place.name, 1)
             yield req
-            eco.delayed.change(env.now, -1)
+            eco.delay(env.now, place.name, -1)
     eco.discharged(p, start, fit, zero_day, destination)
     if destination == "p1_reablement":
         eco.start_process(reablement(eco, p, from_hospital=True))
     elif destination == "p1_home_care":
         eco.start_process(home_care_package(eco, p))
     elif destination == "p1_community_support":
-        eco.count("community_nursing_referrals")
+        eco.start_process(community_nursing_episode(eco, p))
     elif destination == "p2":
         eco.start_process(intermediate_care(eco, p))
     elif destination == "p3":
@@ -426,6 +429,16 @@ def intermediate_care(eco, p) -> Iterator:
         eco.start_process(care_home_placement(eco, p, already_held=True))
     else:
         eco.intermediate.release()
+
+
+def community_nursing_episode(eco, p) -> Iterator:
+    """A spell on the community nursing caseload (the place is already held); visits are counted."""
+    eco.count("community_nursing_referrals")
+    u, z = eco.service_draws(1)
+    start = eco.env.now
+    yield from eco.hold_until(p, start + eco.routing.nursing_time(u[0], z[0]))
+    eco.add("community_nursing_visits", (eco.env.now - start) / 7.0 * eco.routing.nursing_visits_per_week)
+    eco.community_nursing.release()
 
 
 def home_care_package(eco, p, request: bool = False) -> Iterator:

@@ -563,6 +563,21 @@ class CareHomeSettings(Model):
     )
 
 
+class CommunityNursingSettings(Model):
+    """Community nursing caseload (P1 'community support' discharges)."""
+
+    caseload: Capacity = sourced(
+        "unlimited", "People the community nursing teams can hold on their caseload at once (a full caseload "
+        "delays P1 community-support discharges).", unit="people", source="A: not a binding limit by default",
+    )
+    episode_days: Distribution = sourced(
+        lognormal(28.0, 21.0), "Time a person stays on the caseload after discharge.", unit="days", source="A"
+    )
+    visits_per_week: Annotated[float, Field(ge=0.0, le=50.0)] = sourced(
+        2.0, "Visits a week to a person on the caseload (counted for costs).", unit="visits per week", source="A"
+    )
+
+
 class ServiceSettings(Model):
     """Capacity and service times of every setting; routing lives in `routing`."""
 
@@ -576,6 +591,7 @@ class ServiceSettings(Model):
     intermediate_care: IntermediateCareSettings = sourced(IntermediateCareSettings, "Intermediate-care beds.")
     home_care: HomeCareSettings = sourced(HomeCareSettings, "Home care.")
     care_homes: CareHomeSettings = sourced(CareHomeSettings, "Care homes.")
+    community_nursing: CommunityNursingSettings = sourced(CommunityNursingSettings, "Community nursing.")
 
 
 class EndOfLifeSettings(Model):

@@ -198,7 +198,7 @@ class DailySlots:
         Reporting periods for the counters.
     """
 
-    __slots__ = ("per_day", "open_on", "_day", "_used", "used", "refused")
+    __slots__ = ("per_day", "open_on", "_day", "_used", "used", "refused", "periods")
 
     def __init__(self, per_day: int | None, open_on: Callable[[int], bool], periods: Periods):
         self.per_day = per_day
@@ -207,6 +207,17 @@ class DailySlots:
         self._used = 0
         self.used = [0.0] * (periods.years + 1)
         self.refused = [0.0] * (periods.years + 1)
+        self.periods = periods
+
+    def available(self) -> list[float]:
+        """Slots offered per period (open days x slots a day); infinite when unlimited."""
+        out = []
+        for k in range(self.periods.years + 1):
+            start = 0.0 if k == 0 else self.periods.boundaries[k - 1]
+            end = self.periods.boundaries[k]
+            days = sum(1 for d in range(int(start), int(end)) if self.open_on(d))
+            out.append(float("inf") if self.per_day is None else float(days * self.per_day))
+        return out
 
     def take(self, day: float, period: int) -> bool:
         """Use one of today's slots if any is left."""

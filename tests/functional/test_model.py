@@ -88,3 +88,35 @@ def test_common_random_numbers_share_crises():
     for batch in (0, 5):
         ca, cb = a.demand.candidates(batch), b.demand.candidates(batch)
         assert np.array_equal(ca.time, cb.time) and np.array_equal(ca.uniforms, cb.uniforms)
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_more_reablement_places_never_raise_delays(seed):
+    """On common random numbers, each step up in reablement places lowers the wait for reablement.
+
+    Total delayed days may rise a little when reablement stops being the bottleneck (people reach
+    home care sooner and queue there), so the total is allowed 5% above the previous step.
+    """
+    waiting, total = [], []
+    for places in (1, 3, 6, "unlimited"):
+        eco = Economy(small_scenario(seed=seed, reablement={"places": places}), 0).run()
+        waiting.append(sum(eco.delayed_by["reablement"].area[1:]))
+        total.append(sum(eco.delayed.area[1:]))
+    assert all(b <= a for a, b in zip(waiting, waiting[1:])), waiting
+    assert waiting[-1] == 0.0
+    assert all(b <= 1.05 * a for a, b in zip(total, total[1:])), total
+    assert total[0] > 2 * total[-1]
+
+
+def test_delays_by_reason_add_up_to_the_total(base_run):
+    total = sum(base_run.delayed.area)
+    parts = sum(sum(m.area) for m in base_run.delayed_by.values())
+    assert total > 0 and parts == pytest.approx(total, rel=1e-9)
+
+
+def test_slot_services_report_utilisation(base_run):
+    table = run_metrics(base_run).set_index(["metric", "year"])
+    gp = table.loc[("gp_slot_utilisation", "all"), "value"]
+    assert 0.0 < gp <= 1.0
+    offered = sum(base_run.gp_slots.available()[1:])
+    assert gp == pytest.approx(sum(base_run.gp_slots.used[1:]) / offered)
