@@ -45,11 +45,21 @@ class RunOutput:
         return self.error is None
 
 
+def run_id(scenario_sha256: str, replication: int) -> str:
+    """Deterministic id of a run: the same scenario and replication always get the same id."""
+    import hashlib
+
+    return hashlib.sha256(f"{scenario_sha256}:{replication}".encode()).hexdigest()[:16]
+
+
 def run_replication(scenario: Scenario, replication: int) -> tuple[pd.DataFrame, pd.DataFrame, dict]:
     """Run one replication and return its metrics table, daily census and run facts."""
+    from .scenario.loader import scenario_hash
+
     eco = Economy(scenario, replication).run()
     metrics = run_metrics(eco)
     info = {
+        "run_id": run_id(scenario_hash(scenario), replication),
         "replication": replication,
         "seed": scenario.run.seed,
         "wall_seconds": round(eco.wall_seconds, 3),

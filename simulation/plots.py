@@ -287,6 +287,26 @@ def read_table(path: Path) -> pd.DataFrame:
                                  keep_default_na=False, na_values=[""]))
 
 
+CENSUS_COLUMNS = ("beds_occupied", "delayed", "ae_occupied", "reablement", "home_care", "care_homes")
+
+
+def census_days(daily: pd.DataFrame) -> pd.DataFrame:
+    """The daily census without a final day that was never counted.
+
+    The census has a row for the midnight at which the run stops; that row is never filled in
+    and reads 0 everywhere (no place ever has empty beds, care homes and home care at once), so
+    it is dropped when every census column of that day is 0 in every replication.
+    """
+    if daily.empty or "day" not in daily.columns:
+        return daily
+    cols = [c for c in CENSUS_COLUMNS if c in daily.columns]
+    last = daily["day"].max()
+    tail = daily[daily["day"] == last]
+    if cols and len(tail) and (tail[cols].to_numpy(float) == 0).all() and (daily["day"] < last).any():
+        return daily[daily["day"] < last].reset_index(drop=True)
+    return daily
+
+
 @dataclass
 class BatchView:
     """What the figures and the report read from a batch folder (runs and daily census read on demand)."""
@@ -316,8 +336,9 @@ class BatchView:
         return self._runs
 
     def daily(self, scenario: str) -> pd.DataFrame:
+        """The midnight census of every completed replication (see :func:`census_days`)."""
         if scenario not in self._daily:
-            self._daily[scenario] = output.read_daily(self.batch, scenario)
+            self._daily[scenario] = census_days(output.read_daily(self.batch, scenario))
         return self._daily[scenario]
 
     @property
@@ -573,23 +594,25 @@ def occupancy_figure(view: BatchView) -> Figure | None:
     fig = _new_figure(10.0, max(3.4, 0.8 * n + 1.9))
     gs = fig.add_gridspec(n, 2, width_ratios=[1.75, 1.0])
     allv = np.concatenate(list(data.values()))
-    lo = math.floor(min(allv.min(), 100 * OCCUPANCY_THRESHOLD - 5))
-    hi = math.ceil(max(allv.max(), 100.0)) + 1
-    edges = np.arange(lo, hi + 1, 1.0)
+    x_lo = math.floor(min(np.percentile(allv, 0.5), 100 * OCCUPANCY_THRESHOLD - 5) / 5) * 5
     first = None
     axes = []
     for i, (name, occ) in enumerate(data.items()):
         ax = fig.add_subplot(gs[i, 0], sharex=first)
         first = first or ax
         axes.append(ax)
+        beds = view.beds(name)
+        step = max(1, math.ceil(beds / 100))  # whole beds per bin, at most 100 bins
+        edges = (np.arange(0, beds + step + 1, step) - 0.5) / beds * 100.0
         counts, _ = np.histogram(occ, bins=edges)
         share = counts / len(occ) * 100.0
         c = view.colour(name)
         ax.stairs(share, edges, fill=True, color=c, alpha=0.85)
         ax.axvline(100 * OCCUPANCY_THRESHOLD, color=THRESHOLD_COLOUR, linewidth=1.2, linestyle=(0, (3, 2)))
         above = float((occ > 100 * OCCUPANCY_THRESHOLD).mean() * 100)
-        ax.text(0.995, 0.92, f"{above:.0f}% of days above 92%", transform=ax.transAxes, ha="right", va="top",
-                fontsize=8, color="#212B32")
+        hidden = int((occ < x_lo).sum())
+        note = f"{above:.0f}% of days above 92%" + (f"\n({hidden} days below {x_lo}% not shown)" if hidden else "")
+        ax.text(0.01, 0.92, note, transform=ax.transAxes, ha="left", va="top", fontsize=8, color="#212B32")
         ax.set_ylabel(safe(wrap(name, 16, 3)), rotation=0, ha="right", va="center", fontsize=8.5,
                       color=text_colour(c), labelpad=8)
         ax.yaxis.set_major_locator(MaxNLocator(2))
@@ -600,6 +623,7 @@ def occupancy_figure(view: BatchView) -> Figure | None:
     axes[0].set_title("Share of days at each midnight occupancy", fontsize=9.5)
     axes[0].text(100 * OCCUPANCY_THRESHOLD, 1.02, "92%", transform=axes[0].get_xaxis_transform(), ha="center",
                  va="bottom", fontsize=8, color=THRESHOLD_COLOUR)
+    axes[-1].set_xlim(x_lo, 101.5)
     axes[-1].set_xlabel("Acute beds occupied at midnight (% of beds), reporting years")
     axes[-1].xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:.0f}%"))
     # days above 92% a year, with CI
@@ -612,7 +636,8 @@ def occupancy_figure(view: BatchView) -> Figure | None:
         err = np.nan_to_num([[m - max(lo_, 0.0)], [hi_ - m]], nan=0.0)
         bx.barh(j, m, color=view.colour(name), height=0.6, xerr=err,
                 error_kw={"elinewidth": 1, "capsize": 2.5, "ecolor": "#212B32"})
-        bx.text(m, j - 0.36, f" {m:.0f}", va="bottom", ha="left", fontsize=8)
+        end = m + (err[1][0] if np.isfinite(err[1][0]) else 0.0)
+        bx.annotate(f"{m:.0f}", (end, j), xytext=(4, 0), textcoords="offset points", va="center", fontsize=8)
     bx.set_yticks(range(len(names)))
     bx.set_yticklabels([safe(wrap(nm, 16, 2)) for nm in names], fontsize=8)
     bx.invert_yaxis()
@@ -646,7 +671,7 @@ def people_figure(view: BatchView) -> Figure | None:
         ax.errorbar([m], [j], xerr=np.nan_to_num([[m - lo], [hi - m]], nan=0.0), color=view.colour(name),
                     marker="o", markersize=6, capsize=3, elinewidth=1.5)
         ax.annotate(f"{m:.1f}", (m, j), xytext=(0, 6), textcoords="offset points", ha="center", fontsize=7.5)
-    ax.set_title("Days at home per person 65+", fontsize=9.5)
+    ax.set_title("Days at home per person 65+", fontsize=9.5, pad=30)
     ax.set_xlabel("Days a year (mean, 95% CI)")
     ax.margins(x=0.35, y=0.25)
     ax.grid(axis="y", visible=False)
@@ -667,10 +692,11 @@ def people_figure(view: BatchView) -> Figure | None:
         left += vals
     ax.set_xlim(0, 100)
     ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:.0f}%"))
-    ax.set_title("Where people die (share of deaths)", fontsize=9.5)
+    ax.set_title("Where people die (share of deaths)", fontsize=9.5, pad=30)
     ax.set_xlabel("% of deaths in the horizon")
     ax.grid(axis="y", visible=False)
-    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.22 if n < 4 else -0.12), ncol=2, fontsize=7.5)
+    ax.legend(loc="lower left", bbox_to_anchor=(0.0, 1.0), ncol=2, fontsize=7.5, borderaxespad=0.2,
+              handlelength=1.2, columnspacing=1.0)
     # care-home admissions
     ax = axs[2]
     for j, name in enumerate(names):
@@ -681,7 +707,7 @@ def people_figure(view: BatchView) -> Figure | None:
         ax.barh(j, m, color=view.colour(name), height=0.62,
                 xerr=np.nan_to_num([[m - max(lo, 0.0)], [hi - m]], nan=0.0),
                 error_kw={"elinewidth": 1, "capsize": 2.5, "ecolor": "#212B32"})
-    ax.set_title("Permanent care-home admissions", fontsize=9.5)
+    ax.set_title("Permanent care-home admissions", fontsize=9.5, pad=30)
     ax.set_xlabel("Admissions a year (mean, 95% CI)")
     ax.grid(axis="y", visible=False)
     ax.grid(axis="x", visible=True)
@@ -733,7 +759,7 @@ def warmup_figure(view: BatchView) -> Figure | None:
                 linewidth=0.6)
     ax.plot(np.arange(len(series)), series, color=NHS_BLUE, linewidth=1.3)
     ax.axvspan(0, warm, color=LIGHT_GREY, alpha=0.6, linewidth=0, zorder=0)
-    ax.text(warm / 2, 0.04, "warm-up\n(not reported)", transform=ax.get_xaxis_transform(), ha="center",
+    ax.text(6, 0.04, "warm-up (not reported)", transform=ax.get_xaxis_transform(), ha="left",
             va="bottom", fontsize=8, color="#212B32")
     beds = view.beds(view.baseline)
     if beds:
