@@ -40,6 +40,7 @@ had no limit (the method behind the baseline's service capacities).
 
 from __future__ import annotations
 
+import json
 import math
 import os
 import time
@@ -782,10 +783,12 @@ def _posix_rel(target: str | os.PathLike[str], folder: str | os.PathLike[str]) -
 
 
 def fragment_yaml(result: CalibrationResult, path: str | os.PathLike[str] | None = None,
-                  base: str | os.PathLike[str] | None = None) -> str:
+                  base: str | os.PathLike[str] | None = None, name: str | None = None) -> str:
     """The text of the fragment file (see :func:`write_fragment`)."""
     folder = os.path.dirname(os.path.abspath(path)) if path is not None else os.getcwd()
     base = base if base is not None else result.base_path
+    if name is None and base is not None:
+        name = f"calibrated to {result.profile.name}"[:80]
     s = result.settings
     profile_ref = _posix_rel(result.profile_path, folder) if path is not None else Path(result.profile_path).name
     state = "yes" if result.converged else "NO"
@@ -807,6 +810,9 @@ def fragment_yaml(result: CalibrationResult, path: str | os.PathLike[str] | None
     lines.append("")
     if base is not None:
         lines.append(f"extends: {_posix_rel(base, folder)}")
+    if name:
+        lines.append(f"name: {json.dumps(name, ensure_ascii=False)}")
+    if base is not None or name:
         lines.append("")
     frag = result.fragment
     lines += [
@@ -840,17 +846,20 @@ def fragment_yaml(result: CalibrationResult, path: str | os.PathLike[str] | None
 
 
 def write_fragment(result: CalibrationResult, path: str | os.PathLike[str],
-                   base: str | os.PathLike[str] | None = None) -> Path:
+                   base: str | os.PathLike[str] | None = None, name: str | None = None) -> Path:
     """Write the calibrated fields as a scenario fragment YAML; returns the path.
 
     With ``base`` (default: the scenario file given to :func:`calibrate`, if
     any) the fragment starts with ``extends:`` naming it relative to `path`, so
-    the fragment is itself a runnable scenario that other files can extend.
-    The output holds no date or time: the same calibration writes the same bytes.
+    the fragment is itself a runnable scenario that other files can extend;
+    it then also gets a ``name`` (default ``calibrated to <profile name>``), so
+    that it can sit beside the baseline in ``scenarios/`` (names must be
+    unique). ``name=""`` leaves the name out. The output holds no date or
+    time: the same calibration writes the same bytes.
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    text = fragment_yaml(result, path, base)
+    text = fragment_yaml(result, path, base, name)
     tmp = path.with_name(path.name + ".tmp")
     tmp.write_text(text, encoding="utf-8")
     os.replace(tmp, path)

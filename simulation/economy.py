@@ -17,7 +17,7 @@ import simpy
 
 from . import pathway
 from . import rng as rngmod
-from .demand import BATCH_DAYS, Calendar, Demand, N_UNIFORMS, U_ACCEPT, U_ACUITY, crisis_normal_scores, normal_scores
+from .demand import BATCH_DAYS, MODIFIER_BOUND, Calendar, Demand, N_UNIFORMS, U_ACCEPT, U_ACUITY, crisis_normal_scores, normal_scores
 from .pathway import CARE_HOME, HOME, Routing
 from .population import END_OF_LIFE, FRAILTY, COMPLEX, LTC, YEAR_DAYS, Population, age_band_of
 from .scenario.schema import Scenario
@@ -81,11 +81,13 @@ class Economy:
         self.population = Population(scenario.population, run.seed, replication, years)
         self.demand = Demand(scenario, self.population, self.calendar)
         self.routing = Routing(scenario)
+        from .interventions import Runtime
         self.trace: list | None = [] if trace else None
         n_periods = self.periods.years + 1
         self._tally: dict[str, list[float]] = defaultdict(lambda: [0.0] * n_periods)
         self._build_services()
         self._build_state()
+        self.interventions = Runtime(self)
         self._dynamic_rng = rngmod.generator(run.seed, replication, "demand.dynamic")
         self._service_rng = rngmod.generator(run.seed, replication, "services.durations")
         self._community_rng = rngmod.generator(run.seed, replication, "services.community")
@@ -330,10 +332,18 @@ class Economy:
         """Make batch `b`'s candidate crises and keep those the scenario accepts (state as of now)."""
         pop = self.population
         batch = self.demand.candidates(b)
+        self.interventions.update(b * BATCH_DAYS)
         t, persons, u = batch.time, batch.person, batch.uniforms
         modifier = np.where(self.flags("residence")[persons] == CARE_HOME,
                             self.scenario.demand.care_home_rate_multiplier, 1.0)
-        keep = (u[:, U_ACCEPT] < self.demand.season_acceptance(t) * modifier) & (t < self.end_day)
+        season = self.demand.season_acceptance(t)
+        if self.interventions.items:
+            without = (u[:, U_ACCEPT] < season * modifier) & (t < self.end_day)
+            modifier = np.minimum(modifier * self.interventions.hazard[persons], MODIFIER_BOUND)
+        keep = (u[:, U_ACCEPT] < season * modifier) & (t < self.end_day)
+        if self.interventions.items:
+            self._tally["crises_avoided"][self._k] += float((without & ~keep).sum())
+            self._tally["crises_added"][self._k] += float((keep & ~without).sum())
         t, persons, u = t[keep], persons[keep], u[keep]
         band = age_band_of((t - pop.cols.birth_day[persons]) / YEAR_DAYS)
         acuity = self.demand.acuity(band, u[:, U_ACUITY])

@@ -117,6 +117,9 @@ METRICS: dict[str, Metric] = {
                           ("community_nursing", "a community nursing caseload place"),
                           ("intermediate_care", "an intermediate-care bed"), ("care_homes", "a care-home bed"),
                           ("weekend", "a weekday discharge"))},
+    "crises_avoided": M("crises", "count", "Crises that the baseline would have had and interventions' lower "
+                        "hazards removed (thinning, same random numbers).", "activity"),
+    "crises_added": M("crises", "count", "Crises added by interventions that raise hazards.", "activity"),
     "ucr_refused": M("requests", "count", "Requests for a 2-hour response visit when none was left that day.",
                      "capacity"),
     "community_nursing_visits": M("visits", "count", "Community nursing visits to people on the caseload.",
@@ -245,9 +248,33 @@ def run_metrics(eco: Economy) -> pd.DataFrame:
             emit(f"{pool.name}_occupancy_mean", np.full(H + 1, np.nan), np.nan)
         ratio(f"{pool.name}_wait_mean_hours", pool.waits, pool.starts, 24.0)
 
+    count("crises_avoided", t("crises_avoided"))
+    count("crises_added", t("crises_added"))
+    for name, log in eco.interventions.capacity_log.items():
+        key = intervention_key(name)
+        cap = np.full(H + 1, np.nan)
+        eff = np.full(H + 1, np.nan)
+        if log:
+            arr = np.array(log)
+            k = np.array([eco.periods.of(d) for d in arr[:, 0]])
+            for period in range(H + 1):
+                sel = k == period
+                if sel.any():
+                    cap[period] = arr[sel, 1].mean()
+                    eff[period] = arr[sel, 2].mean()
+        level(f"{key}_capacity", cap)
+        level(f"{key}_effect_level", eff)
+
     table = pd.DataFrame(rows, columns=["metric", "year", "value"])
     table["year"] = table["year"].astype(object)
     return table
+
+
+def intervention_key(name: str) -> str:
+    """Metric prefix of an intervention: ``intervention_`` + its name in lowercase letters, digits and _."""
+    import re
+
+    return "intervention_" + (re.sub(r"[^a-z0-9]+", "_", name.lower()).strip("_") or "unnamed")
 
 
 def admissions_table(eco: Economy) -> pd.DataFrame:
@@ -290,6 +317,21 @@ def outputs_markdown() -> str:
                 lines.append(f"| `{name}` | {m.unit} | {m.kind} | {m.description} |")
         lines.append("")
     lines += [
+        "## Interventions",
+        "",
+        "For each intervention of a scenario (its name in lowercase with `_` for other characters):",
+        "",
+        "| metric | unit | kind | meaning |",
+        "|---|---|---|---|",
+        "| `intervention_<name>_capacity` | places, patients or share | level | Capacity in place (places for a "
+        "capacity change, people enrolled for telehealth and case management, the weekend discharge factor for "
+        "seven-day discharge), mean of monthly values. |",
+        "| `intervention_<name>_effect_level` | share | level | Maturity x fade of its effect, mean of monthly "
+        "values. |",
+        "",
+        "Admissions avoided, bed days released and other effects are the paired differences from the baseline in "
+        "`comparison.csv`.",
+        "",
         "## Per-run files",
         "",
         "`<scenario>/rep=<k>/daily.parquet` holds the midnight census of every day of the run, warm-up included",

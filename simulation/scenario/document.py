@@ -88,6 +88,8 @@ def _scalar(v: Any) -> str:
         return text if ("." in text or "e" in text) else text + ".0"
     if isinstance(v, dt.date):
         return v.isoformat()
+    if isinstance(v, list):
+        return "[" + ", ".join(_scalar(x) for x in v) + "]"
     if isinstance(v, str):
         if v == "" or any(c in v for c in ":#{}[],&*!|>'\"%@`") or v.strip() != v:
             return json.dumps(v)

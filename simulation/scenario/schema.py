@@ -13,6 +13,7 @@ from typing import Annotated, Any, Literal, Union
 
 from pydantic import Field, Strict, model_validator
 
+from .interventions import Intervention
 from .fields import (
     ACUITIES,
     AGE_BANDS,
@@ -691,11 +692,16 @@ class Scenario(Model):
     services: ServiceSettings = sourced(ServiceSettings, "Service capacities and times.")
     discharge: DischargeSettings = sourced(DischargeSettings, "Discharge from hospital.")
     end_of_life: EndOfLifeSettings = sourced(EndOfLifeSettings, "Deaths and their place.")
+    interventions: list[Intervention] = sourced(
+        list, "Changes to the place that start on a date and ramp up (see docs/scenario-reference.md).")
 
     @model_validator(mode="after")
     def _name_printable(self) -> "Scenario":
         if any(ord(c) < 32 for c in self.name):
             raise ValueError("name must not contain control characters")
+        names = [i.name for i in self.interventions]
+        if len(set(names)) != len(names):
+            raise ValueError(f"intervention names must be unique (got {names})")
         return self
 
 

@@ -53,7 +53,7 @@ def test_no_negative_or_impossible_times(base_run):
 
 def test_every_registered_metric_is_reported(base_run):
     table = run_metrics(base_run)
-    assert set(table["metric"]) == set(METRICS)
+    assert set(table["metric"]) == set(METRICS)  # the baseline has no interventions
     years = set(table["year"])
     assert years == {1, "all"}
 

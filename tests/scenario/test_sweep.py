@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import shutil
 import textwrap
 from pathlib import Path
@@ -114,6 +115,23 @@ def test_expansion_does_not_share_or_mutate_state(project):
     from simulation.scenario.loader import load_scenario
 
     assert load_scenario(project / "scenarios" / "baseline.yaml") == Scenario()
+
+
+def test_the_base_data_is_never_mutated(project, monkeypatch):
+    import simulation.scenario.sweep as sweep_module
+
+    real = sweep_module.load_with_extends
+    loaded = []
+
+    def spy(*args, **kwargs):
+        data, provenance = real(*args, **kwargs)
+        loaded.append((data, copy.deepcopy(data), provenance, dict(provenance)))
+        return data, provenance
+
+    monkeypatch.setattr(sweep_module, "load_with_extends", spy)
+    expand_sweep(write(project / "sweeps", "beds.yaml", EXAMPLE))
+    ((data, before, provenance, provenance_before),) = loaded
+    assert data == before and dict(provenance) == provenance_before
 
 
 def test_base_with_extends_keeps_its_own_changes(project):
@@ -380,6 +398,7 @@ def test_base_with_a_problem_is_reported_in_the_base(project):
                  name="w {discharge.weekend_discharge_factor}")
     p = only(problems_of(path))
     assert (p.file, p.line, p.path) == (str(bad), 4, "services.acute.beds")
+    assert not p.message.startswith("sweep point"), "a problem of the base is reported once, as the base's"
 
 
 def test_base_that_is_a_sweep(project):

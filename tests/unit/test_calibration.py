@@ -246,9 +246,10 @@ def test_fragment_round_trips_through_extends(tmp_path):
     out = cal.write_fragment(result, tmp_path / "calibrated.yaml")
     text = out.read_text(encoding="utf-8")
     assert text.splitlines()[0] == "# yaml-language-server: $schema=../schemas/scenario.schema.json"
-    assert "\nextends: baseline.yaml\n" in text
+    assert "\nextends: baseline.yaml\nname: \"calibrated to England\"\n" in text
     loaded = load_scenario(out)
-    assert loaded.model_dump() == result.scenario.model_dump()
+    assert loaded.name == "calibrated to England"
+    assert loaded.model_copy(update={"name": "baseline"}).model_dump() == result.scenario.model_dump()
     child = tmp_path / "child.yaml"
     child.write_text("extends: calibrated.yaml\nname: child\nservices:\n  acute:\n    beds: 500\n", encoding="utf-8")
     sc = load_scenario(child)
@@ -266,7 +267,7 @@ def test_fragment_holds_only_calibrated_fields_and_is_deterministic(tmp_path):
     from simulation.scenario.yamlio import read_yaml
 
     data, _ = read_yaml(tmp_path / "a" / "frag.yaml")
-    assert set(data) == {"extends", "demand", "routing", "services"}
+    assert set(data) == {"extends", "name", "demand", "routing", "services"}
     assert set(data["demand"]) == {"crisis_rate_per_person_year"}
     assert set(data["routing"]) == {"first_contact"}
     assert data["demand"]["crisis_rate_per_person_year"]["age_0_17"] == 1.217  # 4 significant figures

@@ -1,0 +1,1140 @@
+"""The one-file report of a batch: ``report.html`` (self-contained) and ``report.pdf``.
+
+Everything comes from the saved batch folder (``manifest.json``, ``summary.csv``,
+``comparison.csv`` and the run folders), so a report can be rebuilt at any time with
+``python run_scenarios.py report BATCH``. The HTML opens on a locked-down desktop with no
+server, no internet and no Python: images are embedded as base64 PNG, the style is inline,
+there is no script and no external address, and every piece of user text is escaped.
+The PDF holds the same content on A4 pages drawn with matplotlib.
+
+Content: how to read the report; the headline table of every scenario against the
+baseline with 95% confidence intervals; the figures; a one-page value case per scenario
+(what is put in place, how it works in the model, the impact year by year); the
+assumptions and evidence behind every non-default parameter; replication adequacy and the
+warm-up check, with plain warnings; and the manifest (versions, commit, seeds, hashes).
+A money section appears only when the batch has ``cost_*`` metrics.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import io
+import math
+import re
+import shlex
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from pydantic import BaseModel
+
+from . import output, plots
+from .analysis import replication_adequacy
+from .plots import display_name, is_money, is_share, kind_of, unit_of
+from .scenario.schema import Scenario
+
+#: Headline measures and which direction is better.
+HEADLINE = [
+    ("emergency_admissions", "lower"),
+    ("ae_attendances", "lower"),
+    ("bed_occupancy_mean", "lower"),
+    ("delayed_discharge_bed_days", "lower"),
+    ("deaths_in_hospital_share", "lower"),
+    ("days_at_home_per_person_65plus", "higher"),
+]
+BETTER = {
+    **dict(HEADLINE),
+    "days_occupancy_above_92pct": "lower",
+    "care_home_admissions_permanent": "lower",
+    "ae_4h_performance": "higher",
+    "ae_12h_waits": "lower",
+    "deaths_at_home_share": "higher",
+    "at_home_91d_after_reablement_share": "higher",
+    "readmissions_30d": "lower",
+    "bed_days": "lower",
+    "mean_los_overnight_days": "lower",
+}
+#: The impact tables of a value case, by group (a metric is shown when the batch has it).
+IMPACT = {
+    "Activity": ["emergency_admissions", "ae_attendances", "ambulance_conveyances", "gp_urgent_contacts",
+                 "ucr_visits", "readmissions_30d", "bed_days"],
+    "Capacity": ["bed_occupancy_mean", "days_occupancy_above_92pct", "delayed_discharge_bed_days",
+                 "ae_4h_performance", "ae_12h_waits", "mean_los_overnight_days"],
+    "People": ["deaths_in_hospital_share", "deaths_at_home_share", "days_at_home_per_person_65plus",
+               "care_home_admissions_permanent", "reablement_episodes", "at_home_91d_after_reablement_share"],
+}
+#: What a changed section does in the model (the most specific matching prefix is used).
+SECTION_TEXT = {
+    "run": "the run settings (time, replications, seeds): they change how precise the results are, not the "
+           "place",
+    "population": "the population: its size, ages, health and how it changes year by year",
+    "demand": "how often people have a crisis and how serious it is",
+    "routing": "where people in a crisis go first and what each service decides (probabilities; capacities are "
+               "unchanged)",
+    "routing.first_contact": "where people in a crisis go first: GP, NHS 111, 999 or straight to A&E",
+    "routing.gp_outcome": "what the GP does with a same-day urgent contact: manage, refer to urgent community "
+                          "response, send to A&E or admit",
+    "routing.nhs111_outcome": "how NHS 111 triages calls: self-care, GP, urgent community response, ambulance or "
+                              "A&E",
+    "routing.ambulance_outcome": "how ambulance crews resolve incidents: hear-and-treat, see-and-treat, refer to "
+                                 "urgent community response or convey to A&E",
+    "routing.ucr_outcome": "how often an urgent community response visit resolves the crisis at home",
+    "routing.ae_admission_probability": "how often people seen in A&E are admitted",
+    "services": "the capacity and service times of services",
+    "services.gp": "GP same-day capacity: when slots run out people call 111, go to A&E or wait a day",
+    "services.nhs111": "NHS 111 call handling: how quickly calls are answered",
+    "services.ambulance": "ambulance capacity: how quickly crews reach incidents and are free again",
+    "services.ucr": "the capacity of urgent community response: 2-hour visits a day that treat people at home "
+                    "instead of sending them to A&E",
+    "services.ae": "A&E capacity and time in the department: waits, the 4-hour standard and ambulance handovers",
+    "services.acute": "acute beds and length of stay: how many emergency patients can be in hospital at once and "
+                      "how long they stay until medically fit",
+    "services.reablement": "the capacity of reablement: when places are full, medically fit patients wait in an "
+                           "acute bed (a delayed discharge)",
+    "services.intermediate_care": "the capacity of intermediate-care (rehabilitation) beds: when they are full, "
+                                  "patients on discharge pathway 2 wait in hospital",
+    "services.home_care": "home-care packages: when none is free, patients who need one wait in hospital",
+    "services.care_homes": "care-home beds and placements: patients waiting for a placement stay in hospital",
+    "discharge": "discharge from hospital",
+    "discharge.pathway_mix": "which discharge pathway people leave by: home, home with support, a "
+                             "rehabilitation bed or a care home",
+    "discharge.p1_split": "what support a 'home with support' discharge needs: reablement, home care or other "
+                          "community support",
+    "discharge.weekend_discharge_factor": "weekend discharge: how many patients who are fit at a weekend go home "
+                                          "that day instead of waiting for Monday",
+    "end_of_life": "care at the end of life: how often people in their last days are admitted and die in "
+                   "hospital",
+}
+BASIS = {"R": "read in a published source", "D": "derived from published figures",
+         "M": "recollection, not yet checked", "A": "modelling assumption"}
+SKIP_PARAMETERS = ("name", "description")
+TARGET_PRECISION = 0.05
+MINUS = "\u2212"
+
+
+# --- formatting ---------------------------------------------------------------------------------
+
+
+def _finite(v) -> bool:
+    try:
+        return v is not None and math.isfinite(float(v))
+    except (TypeError, ValueError):
+        return False
+
+
+def _signed(text: str, v: float) -> str:
+    return ("+" if v > 0 else (MINUS if v < 0 else "")) + text
+
+
+def fmt_value(metric: str, v, *, diff: bool = False) -> str:
+    """A value of a metric as a board reads it (shares in %, differences of shares in percentage points)."""
+    if not _finite(v):
+        return "–"
+    v = float(v)
+    a = abs(v) if diff else v
+    if is_share(metric):
+        text = f"{a * 100:.1f}" + (" pp" if diff else "%")
+    elif is_money(metric):
+        text = f"£{abs(a):,.0f}"
+        if not diff and v < 0:
+            text = MINUS + text
+    elif kind_of(metric) == "count":
+        text = f"{a:,.0f}" if abs(a) >= 100 else f"{a:,.1f}"
+    else:
+        text = f"{a:,.0f}" if abs(a) >= 1000 else f"{a:,.1f}"
+        if abs(a) < 1 and a != 0:
+            text = f"{a:.2f}"
+    text = text.replace("-", MINUS)
+    return _signed(text, v) if diff else text
+
+
+def fmt_ci(metric: str, lo, hi, *, diff: bool = False) -> str:
+    if not (_finite(lo) and _finite(hi)):
+        return "no CI"
+    return f"{fmt_value(metric, lo, diff=diff)} to {fmt_value(metric, hi, diff=diff)}"
+
+
+def fmt_param(v) -> str:
+    if v is None:
+        return "–"
+    if isinstance(v, bool):
+        return "yes" if v else "no"
+    if isinstance(v, int):
+        return f"{v:,}"
+    if isinstance(v, float):
+        return f"{v:,.6g}" if abs(v) >= 1000 else f"{v:.6g}"
+    return str(v)
+
+
+def horizon_note(metric: str, years: int) -> str:
+    """What a whole-horizon number is ("total over 3 years", "% of deaths")."""
+    unit = unit_of(metric)
+    y = f"{years} year" + ("" if years == 1 else "s")
+    if is_share(metric):
+        return "%, whole horizon"
+    if kind_of(metric) == "count":
+        return f"{unit}, total over {y}" if unit else f"total over {y}"
+    if kind_of(metric) == "rate":
+        return f"{unit}, whole horizon"
+    return f"{unit}, mean of the years" if unit else "mean of the years"
+
+
+_URL = re.compile(r"(?i)\b([a-z][a-z0-9+.\-]*)://")
+
+
+def defang(text: str) -> str:
+    """No live address in the report: ``https://x`` becomes ``https[:]//x``."""
+    return _URL.sub(r"\1[:]//", str(text))
+
+
+def esc(text) -> str:
+    """User text for HTML: escaped, addresses defanged, newlines kept."""
+    return html.escape(defang(str(text)), quote=True).replace("\n", "<br>")
+
+
+# --- the document model (shared by HTML and PDF) --------------------------------------------------
+
+
+@dataclass
+class Cell:
+    text: str
+    tone: str = ""  # good | bad | muted | strong
+    mono: bool = False
+
+
+@dataclass
+class Heading:
+    text: str
+    level: int = 2
+    anchor: str = ""
+
+
+@dataclass
+class Para:
+    text: str
+    style: str = ""  # lead | note | warn | ok | quote
+
+
+@dataclass
+class Bullets:
+    items: list[str]
+
+
+@dataclass
+class Table:
+    header: list[str]
+    rows: list[list]
+    caption: str = ""
+    weights: list[float] | None = None
+    small: bool = False
+
+
+@dataclass
+class FigureBlock:
+    name: str
+    caption: str
+
+
+@dataclass
+class PageBreak:
+    pass
+
+
+@dataclass
+class Contents:
+    entries: list[tuple[str, str]]
+
+
+# --- reading the batch ----------------------------------------------------------------------------
+
+
+@dataclass
+class Batch:
+    view: plots.BatchView
+    runs: pd.DataFrame
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def manifest(self) -> dict:
+        return self.view.manifest
+
+    def comp(self, scenario: str, metric: str, year: str = "all") -> pd.Series | None:
+        c = self.view.comparison
+        rows = c[(c["scenario"] == scenario) & (c["metric"] == metric) & (c["year"] == year)]
+        return None if rows.empty else rows.iloc[0]
+
+
+def flatten(d, prefix: str = "") -> dict:
+    """Nested resolved scenario -> ``{"services.reablement.places": 100, ...}`` in schema order."""
+    out = {}
+    if isinstance(d, dict):
+        for k, v in d.items():
+            path = f"{prefix}.{k}" if prefix else str(k)
+            if isinstance(v, dict):
+                out.update(flatten(v, path))
+            else:
+                out[path] = v
+    return out
+
+
+@lru_cache(maxsize=1)
+def _defaults() -> dict:
+    return flatten(Scenario().model_dump(mode="json"))
+
+
+@lru_cache(maxsize=4096)
+def field_info(path: str) -> tuple[str, str, str]:
+    """(unit, source, description) of a dotted parameter path, from the schema (nearest field that has them)."""
+    obj: object = Scenario()
+    unit = source = description = ""
+    for part in path.split("."):
+        if not isinstance(obj, BaseModel) or part not in type(obj).model_fields:
+            break
+        f = type(obj).model_fields[part]
+        extra = f.json_schema_extra if isinstance(f.json_schema_extra, dict) else {}
+        unit = extra.get("unit") or unit
+        source = extra.get("source") or source
+        description = f.description or description
+        obj = getattr(obj, part)
+    return unit, source, description
+
+
+def basis(source: str) -> str:
+    m = re.match(r"\s*([RDMA](?:/[RDMA])*)\b", source or "")
+    if not source:
+        return "no source recorded"
+    if not m:
+        return "see source"
+    return "; ".join(BASIS[t] for t in m.group(1).split("/"))
+
+
+def differing(base: dict, other: dict) -> list[tuple[str, object, object]]:
+    """Parameters that differ between two resolved scenarios: (path, base value, other value)."""
+    a, b = flatten(base), flatten(other)
+    paths = list(a) + [p for p in b if p not in a]
+    return [(p, a.get(p), b.get(p)) for p in paths
+            if p.split(".")[0] not in SKIP_PARAMETERS and a.get(p) != b.get(p)]
+
+
+def section_sentence(path: str) -> tuple[str, str]:
+    parts = path.split(".")
+    for k in range(len(parts), 0, -1):
+        key = ".".join(parts[:k])
+        if key in SECTION_TEXT:
+            return key, SECTION_TEXT[key]
+    _, _, description = field_info(path)
+    return parts[0], (description or "a setting of the model").rstrip(".").lower()
+
+
+# --- content --------------------------------------------------------------------------------------
+
+
+def _verdict(metric: str, row) -> tuple[str, str, bool | None]:
+    """(words, tone, clear) for a paired difference row."""
+    d, lo, hi = float(row["diff_mean"]), row["diff_ci_low"], row["diff_ci_high"]
+    if not (_finite(lo) and _finite(hi)):
+        return "no confidence interval (one replication)", "muted", None
+    lo, hi = float(lo), float(hi)
+    clear = lo > 0 or hi < 0
+    if not clear:
+        return "could be chance (95% CI includes 0)", "muted", False
+    better = BETTER.get(metric, "lower" if is_money(metric) else "")
+    tone = "" if not better else ("good" if (d < 0) == (better == "lower") else "bad")
+    return "clear change (95% CI excludes 0)", tone, True
+
+
+def _arrow_words(metric: str, row) -> str:
+    d = float(row["diff_mean"])
+    pct = row.get("pct_change")
+    pct_text = f" ({_signed(f'{abs(float(pct)):.1f}%', float(pct))})" if _finite(pct) and not is_share(metric) else ""
+    if d == 0:
+        return "= no change"
+    arrow, word = ("▲", "higher") if d > 0 else ("▼", "lower")
+    return f"{arrow} {fmt_value(metric, d, diff=True).lstrip('+' + MINUS)} {word}{pct_text}"
+
+
+def headline_table(b: Batch, metrics: list[str], better: dict[str, str]) -> Table | None:
+    view = b.view
+    metrics = [m for m in metrics if view.has(m)]
+    if not metrics:
+        return None
+    names = [view.baseline] + view.others
+    header = ["Measure (whole horizon)", *[("Baseline: " if n == view.baseline else "") + n for n in names]]
+    rows = []
+    for metric in metrics:
+        label = f"{display_name(metric)}\n{horizon_note(metric, view.horizon)}"
+        if better.get(metric):
+            label += f"\nbetter if {better[metric]}"
+        cells: list = [Cell(label, "strong")]
+        for name in names:
+            s = view.whole(name, metric)
+            if s is None:
+                cells.append(Cell("–", "muted"))
+                continue
+            value = fmt_value(metric, s["mean"])
+            if name == view.baseline:
+                cells.append(Cell(f"{value}\n95% CI {fmt_ci(metric, s['ci_low'], s['ci_high'])}"))
+                continue
+            c = b.comp(name, metric)
+            if c is None:
+                cells.append(Cell(value))
+                continue
+            words, tone, _ = _verdict(metric, c)
+            cells.append(Cell(f"{value}\n{_arrow_words(metric, c)}\ndifference 95% CI "
+                              f"{fmt_ci(metric, c['diff_ci_low'], c['diff_ci_high'], diff=True)}\n{words}", tone))
+        rows.append(cells)
+    return Table(header, rows, weights=[1.3] + [1.0] * len(names))
+
+
+def in_short(b: Batch, name: str) -> str:
+    """One or two plain sentences on the clear headline changes of a scenario."""
+    parts = []
+    for metric, _ in HEADLINE + [(m, "lower") for m in b.view.money_metrics()]:
+        c = b.comp(name, metric)
+        if c is None:
+            continue
+        _, _, clear = _verdict(metric, c)
+        if clear:
+            d = float(c["diff_mean"])
+            verb = "rises" if d > 0 else "falls"
+            if is_share(metric):
+                amount = f"{abs(d) * 100:.1f} percentage points"
+            elif _finite(c["pct_change"]):
+                amount = f"{abs(float(c['pct_change'])):.1f}%"
+            else:
+                amount = fmt_value(metric, abs(d))
+            parts.append(f"{display_name(metric).lower()} {verb} by {amount} (95% CI "
+                         f"{fmt_ci(metric, c['diff_ci_low'], c['diff_ci_high'], diff=True)})")
+    if not parts:
+        reps = int(b.view.comparison[b.view.comparison["scenario"] == name]["replications"].max() or 0)
+        return (f"No headline measure changes clearly against the baseline: every 95% confidence interval "
+                f"includes zero with {reps} replications. The effect may be small, or more replications may be "
+                "needed to see it.")
+    return "Against the baseline, over the whole horizon: " + "; ".join(parts) + "."
+
+
+def years_table(b: Batch, name: str, metrics: list[str]) -> Table | None:
+    view = b.view
+    years = view.years()
+    metrics = [m for m in metrics if b.comp(name, m) is not None]
+    if not metrics:
+        return None
+    header = ["Difference from baseline", *[f"Year {y}" for y in years], "Whole horizon"]
+    rows = []
+    for metric in metrics:
+        unit = plots.axis_unit(metric, difference=True, per_year=True)
+        cells: list = [Cell(f"{display_name(metric)}\n{unit}", "strong")]
+        for y in [str(y) for y in years] + ["all"]:
+            c = b.comp(name, metric, y)
+            if c is None:
+                cells.append(Cell("–", "muted"))
+                continue
+            _, tone, clear = _verdict(metric, c)
+            cells.append(Cell(f"{fmt_value(metric, c['diff_mean'], diff=True)}\n"
+                              f"[{fmt_ci(metric, c['diff_ci_low'], c['diff_ci_high'], diff=True)}]",
+                              tone if clear else "muted"))
+        rows.append(cells)
+    return Table(header, rows, weights=[1.6] + [1.0] * (len(years) + 1), small=len(years) > 5,
+                 caption="Each cell: mean paired difference (scenario minus baseline) and its 95% CI. Counts are "
+                         "per year in the year columns and totals in the last column; shares are in percentage "
+                         "points. Coloured cells are clear changes (green better, red worse).")
+
+
+def impact_table(b: Batch, name: str) -> Table | None:
+    view = b.view
+    groups = dict(IMPACT)
+    money = view.money_metrics()
+    if money:
+        groups["Money"] = money
+    rows = []
+    for group, metrics in groups.items():
+        metrics = [m for m in metrics if b.comp(name, m) is not None]
+        if not metrics:
+            continue
+        rows.append([Cell(group, "strong"), Cell(""), Cell(""), Cell(""), Cell("")])
+        for metric in metrics:
+            c = b.comp(name, metric)
+            words, tone, _ = _verdict(metric, c)
+            rows.append([Cell(f"{display_name(metric)} ({horizon_note(metric, view.horizon)})"),
+                         Cell(fmt_value(metric, c["baseline_mean"])),
+                         Cell(fmt_value(metric, c["scenario_mean"])),
+                         Cell(f"{_arrow_words(metric, c)}\n95% CI "
+                              f"{fmt_ci(metric, c['diff_ci_low'], c['diff_ci_high'], diff=True)}", tone),
+                         Cell(words, "muted" if tone == "muted" else "")])
+    if not rows:
+        return None
+    return Table(["Measure", "Baseline", "This scenario", "Difference", "Is it clear?"], rows,
+                 weights=[2.0, 0.9, 0.9, 1.5, 1.3])
+
+
+def value_case(b: Batch, name: str, figures: dict) -> list:
+    view = b.view
+    out: list = [PageBreak(), Heading(f"Value case: {name}", 2, f"case-{view.others.index(name) + 1}")]
+    res, base = view.resolved(name), view.resolved(view.baseline)
+    out.append(Para(in_short(b, name), "lead"))
+    out.append(Heading("What is put in place", 3))
+    description = (res or {}).get("description") or ""
+    out.append(Para(description.strip() or "No description was given in the scenario file.",
+                    "quote" if description.strip() else "note"))
+    diffs = differing(base or {}, res or {})
+    file = next((s.get("file") for s in view.manifest.get("scenarios", []) if s["name"] == name), None)
+    if diffs:
+        rows = []
+        for path, a, bval in diffs:
+            unit, source, _ = field_info(path)
+            rows.append([Cell(path, mono=True), Cell(fmt_param(a)), Cell(fmt_param(bval), "strong"),
+                         Cell(unit or "–"), Cell(source or "no source recorded", "" if source else "bad")])
+        out.append(Table(["Parameter", "Baseline", "This scenario", "Unit", "Source of the baseline value"], rows,
+                         weights=[2.0, 0.9, 0.9, 0.9, 2.6],
+                         caption=f"Every setting that differs from the baseline ({len(diffs)}). The scenario's "
+                                 f"values come from {file or 'its scenario file'}."))
+        out.append(Heading("How it works in the model", 3))
+        seen: dict[str, str] = {}
+        for path, _, _ in diffs:
+            key, text = section_sentence(path)
+            seen.setdefault(key, text)
+        out.append(Bullets([f"{key}: changes {text}." for key, text in seen.items()]))
+    else:
+        out.append(Para("No setting differs from the baseline: any difference in results is chance alone.",
+                        "warn"))
+    out.append(Heading("Impact", 3))
+    t = impact_table(b, name)
+    if t is not None:
+        out.append(t)
+    spec = figures.get(f"differences_by_year_{output.slug(name)}")
+    if spec is not None:
+        out.append(FigureBlock(spec.name, spec.caption))
+    t = years_table(b, name, [m for m, _ in HEADLINE] + view.money_metrics())
+    if t is not None:
+        out.append(t)
+    return out
+
+
+def assumptions(b: Batch) -> list:
+    view = b.view
+    defaults = _defaults()
+    values: dict[str, dict[str, object]] = {}
+    for s in view.manifest.get("scenarios", []):
+        for path, v in flatten(s.get("resolved") or {}).items():
+            if path.split(".")[0] in SKIP_PARAMETERS:
+                continue
+            if path not in defaults or defaults[path] != v:
+                values.setdefault(path, {})[s["name"]] = v
+    out: list = [PageBreak(), Heading("Assumptions and evidence", 2, "assumptions"),
+                 Para("Every parameter that differs from the schema's default place in any scenario of this "
+                      "batch, with the source of the default. Source tags: R read in a published source, "
+                      "D derived from published figures, M recollection not yet checked, A modelling assumption. "
+                      "Parameters not listed take the defaults documented in scenarios/baseline.yaml.")]
+    sizes = {s["name"]: (s.get("resolved") or {}).get("population", {}).get("size")
+             for s in view.manifest.get("scenarios", [])}
+    default_size = defaults.get("population.size")
+    if any(v is not None and v != default_size for v in sizes.values()):
+        size = next(v for v in sizes.values() if v is not None)
+        out.append(Para(f"This batch models a place of {size:,} people instead of {default_size:,}: capacities "
+                        "and community flows were scaled in proportion, so they appear below.", "note"))
+    names = [s["name"] for s in view.manifest.get("scenarios", [])]
+    rows = []
+    for path, per in values.items():
+        unit, source, _ = field_info(path)
+        full = {n: per.get(n, defaults.get(path)) for n in names}
+        distinct = {repr(v) for v in full.values()}
+        if len(distinct) == 1:
+            shown = f"{fmt_param(next(iter(full.values())))} (all scenarios)"
+        else:
+            shown = "\n".join(f"{n}: {fmt_param(v)}" for n, v in full.items())
+        rows.append([Cell(path, mono=True), Cell(fmt_param(defaults.get(path))), Cell(shown, "strong"),
+                     Cell(unit or "–"), Cell(source or "no source recorded", "" if source else "bad"),
+                     Cell(basis(source), "bad" if not source else ("muted" if source.strip().startswith(("A", "M"))
+                                                                   else ""))])
+    if rows:
+        out.append(Table(["Parameter", "Default", "In this batch", "Unit", "Source", "Basis"], rows,
+                         weights=[1.8, 0.8, 1.4, 0.8, 2.2, 1.0], small=True))
+    else:
+        out.append(Para("Every parameter of every scenario takes its default value.", "note"))
+    return out
+
+
+def checks(b: Batch, figures: dict) -> list:
+    view = b.view
+    out: list = [PageBreak(), Heading("Checks: are there enough replications, and is the warm-up long enough?", 2,
+                                      "checks")]
+    out.append(Heading("Replication adequacy", 3))
+    metrics = [m for m, _ in HEADLINE if view.has(m)]
+    if len(b.runs) and metrics:
+        ra = replication_adequacy(b.runs, metrics, TARGET_PRECISION)
+        poor = ra[~ra["adequate"].astype(bool)]
+        if len(poor):
+            worst = poor.sort_values("replications_needed", na_position="first").iloc[-1]
+            needed = worst["replications_needed"]
+            need_text = f"about {needed:,.0f}" if _finite(needed) else "more"
+            out.append(Para(
+                f"Warning: {len(poor)} of {len(ra)} estimates are less precise than ±{TARGET_PRECISION:.0%} of their "
+                f"mean with the replications run. The hardest is {display_name(str(worst['metric'])).lower()} in "
+                f"{worst['scenario']}, which needs {need_text} replications. Differences between scenarios are "
+                "paired (same random numbers) and usually more precise than these single-scenario intervals, but "
+                "treat results marked 'could be chance' as not yet known rather than as no effect.", "warn"))
+        else:
+            out.append(Para(f"Every headline estimate is within ±{TARGET_PRECISION:.0%} of its mean at 95% "
+                            "confidence.", "ok"))
+        rows = []
+        for r in ra.itertuples(index=False):
+            rel = f"±{r.rel_half_width * 100:.1f}%" if _finite(r.rel_half_width) else "–"
+            need = f"{r.replications_needed:,.0f}" if _finite(r.replications_needed) else "–"
+            rows.append([Cell(r.scenario), Cell(display_name(r.metric)), Cell(fmt_value(r.metric, r.mean)),
+                         Cell(rel), Cell(str(r.replications)), Cell(need),
+                         Cell("yes" if r.adequate else "no", "" if r.adequate else "bad")])
+        out.append(Table(["Scenario", "Measure", "Mean (whole horizon)", "95% CI half-width", "Replications",
+                          f"Needed for ±{TARGET_PRECISION:.0%}", "Enough?"], rows,
+                         weights=[1.3, 1.6, 1.0, 0.9, 0.8, 0.9, 0.6], small=True))
+    else:
+        out.append(Para("Warning: no completed runs, so precision cannot be checked.", "warn"))
+    out.append(Heading("Warm-up", 3))
+    check = plots.warmup_assessment(view)
+    if check is None:
+        out.append(Para("Warning: the baseline's daily census is missing, so the warm-up could not be checked.",
+                        "warn"))
+    else:
+        ok = bool(check.get("adequate"))
+        out.append(Para(("" if ok else "Warning: ") + check["message"], "ok" if ok else "warn"))
+        spec = figures.get("warmup_check")
+        if spec is not None:
+            out.append(FigureBlock(spec.name, spec.caption))
+    return out
+
+
+def provenance(b: Batch) -> list:
+    m = b.manifest
+    out: list = [PageBreak(), Heading("Where these numbers come from", 2, "provenance")]
+    versions = m.get("versions", {})
+    git = m.get("git", {})
+    commit = git.get("commit") or "not a git checkout"
+    if git.get("dirty"):
+        commit += " (with uncommitted changes)"
+    plat = m.get("platform", {})
+    command = m.get("command") or []
+    rows = [
+        ["Created (UTC)", m.get("created", "–")],
+        ["Command", shlex.join(str(c) for c in command) if command else "–"],
+        ["careshift version", versions.get("careshift", "–")],
+        ["Python", versions.get("python", "–")],
+        ["Packages", ", ".join(f"{k} {v}" for k, v in versions.items() if k not in ("careshift", "python"))],
+        ["Source commit", commit],
+        ["Computer", f"{plat.get('system', '?')} {plat.get('machine', '?')}, {plat.get('cpu_count', '?')} cores"],
+        ["Baseline", m.get("baseline", b.view.baseline)],
+        ["Batch folder", b.view.batch.name],
+    ]
+    out.append(Table(["", ""], [[Cell(k, "strong"), Cell(str(v), mono=k in ("Command", "Source commit"))]
+                                for k, v in rows], weights=[1.0, 4.0]))
+    done = {}
+    for name in b.view.scenarios:
+        done[name] = int(b.runs[b.runs["scenario"] == name]["replication"].nunique()) if len(b.runs) else 0
+    srows = [[Cell(s["name"]), Cell(str(s.get("file", "–")), mono=True), Cell(str(s.get("seed", "–")), mono=True),
+              Cell(f"{done.get(s['name'], 0)} of {s.get('replications', '?')}",
+                   "" if done.get(s["name"], 0) >= (s.get("replications") or 0) else "bad"),
+              Cell(str(s.get("sha256", "–")), mono=True)]
+             for s in m.get("scenarios", [])]
+    out.append(Table(["Scenario", "File", "Root seed", "Replications done", "SHA-256 of the resolved scenario"],
+                     srows, weights=[1.2, 1.6, 1.1, 0.9, 3.0], small=True,
+                     caption="Equal hashes mean identical inputs. Every scenario is stored in full in manifest.json."))
+    return out
+
+
+def run_warnings(b: Batch) -> list[str]:
+    """Plain warnings shown at the top: failed runs, one replication, warm-up, precision."""
+    view, out = b.view, []
+    for s in view.manifest.get("scenarios", []):
+        want = s.get("replications") or 0
+        got = int(b.runs[b.runs["scenario"] == s["name"]]["replication"].nunique()) if len(b.runs) else 0
+        if got < want:
+            out.append(f"{s['name']}: only {got} of {want} replications finished; failed runs keep error.txt in "
+                       "their folders and are left out of every number.")
+    reps = int(view.summary["replications"].max()) if len(view.summary) else 0
+    if reps < 2:
+        out.append("Only one replication per scenario: no confidence intervals can be given, so no change can be "
+                   "called clear.")
+    check = plots.warmup_assessment(view)
+    if check is not None and not check.get("adequate"):
+        out.append("The warm-up may be too short (see Checks).")
+    metrics = [m for m, _ in HEADLINE if view.has(m)]
+    if len(b.runs) and metrics and reps >= 2:
+        ra = replication_adequacy(b.runs, metrics, TARGET_PRECISION)
+        if (~ra["adequate"].astype(bool)).any():
+            out.append(f"Some estimates are less precise than ±{TARGET_PRECISION:.0%} with {reps} replications "
+                       "(see Checks): results marked 'could be chance' are not yet known.")
+    return out
+
+
+def document(b: Batch, figures: dict) -> list:
+    """The report as blocks, in reading order."""
+    view, m = b.view, b.manifest
+    first = (view.resolved(view.baseline) or {})
+    run = first.get("run", {})
+    size = first.get("population", {}).get("size")
+    reps = int(view.summary["replications"].max()) if len(view.summary) else 0
+    H = view.horizon
+    blocks: list = [Heading("careshift: what the scenarios change", 1)]
+    facts = [f"Batch {view.batch.name}", f"created {m.get('created', '?')}",
+             f"{len(view.scenarios)} scenario" + ("" if len(view.scenarios) == 1 else "s"),
+             f"{reps} replication" + ("" if reps == 1 else "s") + " each",
+             f"{H} reported year" + ("" if H == 1 else "s") + f" after a {run.get('warmup_years', '?')}-year warm-up"]
+    if size:
+        facts.append(f"a place of {size:,} people")
+    blocks.append(Para(" · ".join(facts), "note"))
+    blocks.append(Heading("How to read this", 2, "how"))
+    blocks.append(Para(
+        f"Each scenario is compared with the baseline ({view.baseline}). Both are run on the same simulated "
+        f"people with the same random events, {reps} times each (replications), so a difference comes from what "
+        "the scenario changes, not from luck. Numbers are means across replications with a 95% confidence "
+        "interval (CI), the range that holds the model's true mean 95 times in 100. When the CI of a difference "
+        "excludes zero the change is called clear; when it includes zero the change could be chance, and more "
+        "replications would tell. Arrows give the direction (▲ higher, ▼ lower); for clear changes, green means "
+        "better and red worse on that measure. Counts are totals over the horizon; shares and averages cover "
+        "the whole horizon. This is a model of a synthetic place built from published figures and stated "
+        "assumptions: use it to compare options, not as a forecast."))
+    warnings = run_warnings(b)
+    if warnings:
+        blocks.append(Para("Please note: " + " ".join(warnings), "warn"))
+    entries = [("headline", "Headline: each scenario against the baseline"), ("charts", "Charts")]
+    if view.money_metrics():
+        entries.append(("money", "Money"))
+    entries += [(f"case-{i + 1}", f"Value case: {n}") for i, n in enumerate(view.others)]
+    entries += [("assumptions", "Assumptions and evidence"), ("checks", "Checks"),
+                ("provenance", "Where these numbers come from")]
+    blocks.append(Contents(entries))
+
+    blocks.append(Heading("Headline: each scenario against the baseline", 2, "headline"))
+    t = headline_table(b, [m for m, _ in HEADLINE], dict(HEADLINE))
+    if t is not None:
+        blocks.append(t)
+    if not view.others:
+        blocks.append(Para("This batch has no scenario other than the baseline, so there is nothing to compare.",
+                           "note"))
+    by_section: dict[str, list] = {}
+    for spec in figures.values():
+        by_section.setdefault(spec.section, []).append(spec)
+    for spec in by_section.get("overview", []):
+        blocks.append(FigureBlock(spec.name, spec.caption))
+
+    blocks += [PageBreak(), Heading("Charts", 2, "charts")]
+    titles = {"time": "Over time", "differences": "Differences year by year", "capacity": "Beds",
+              "people": "People", "ramp_up": "Ramp-up of interventions"}
+    for section, title in titles.items():
+        specs = by_section.get(section, [])
+        if not specs:
+            continue
+        blocks.append(Heading(title, 3))
+        for spec in specs:
+            blocks.append(FigureBlock(spec.name, spec.caption))
+
+    money = view.money_metrics()
+    if money:
+        blocks += [PageBreak(), Heading("Money", 2, "money")]
+        t = headline_table(b, money, {mm: "lower" for mm in money})
+        if t is not None:
+            blocks.append(t)
+        for spec in by_section.get("money", []):
+            blocks.append(FigureBlock(spec.name, spec.caption))
+
+    for name in view.others:
+        blocks += value_case(b, name, figures)
+    blocks += assumptions(b)
+    blocks += checks(b, figures)
+    blocks += provenance(b)
+    return blocks
+
+
+# --- HTML -----------------------------------------------------------------------------------------
+
+CSS = """
+body { font-family: Arial, "Helvetica Neue", Helvetica, sans-serif; color: #212b32; background: #f0f4f5;
+       margin: 0; line-height: 1.45; font-size: 15px; }
+main { max-width: 1100px; margin: 0 auto; background: #ffffff; padding: 24px 36px 48px 36px; }
+h1 { color: #005eb8; font-size: 30px; margin: 8px 0 4px 0; }
+h2 { color: #003087; font-size: 23px; border-bottom: 3px solid #005eb8; padding-bottom: 4px; margin-top: 36px; }
+h3 { color: #212b32; font-size: 18px; margin: 22px 0 8px 0; }
+p { margin: 8px 0; max-width: 76em; }
+p.lead { font-size: 16.5px; background: #e8f1f8; border-left: 6px solid #005eb8; padding: 10px 14px; }
+p.note { color: #425563; }
+p.quote { border-left: 4px solid #aeb7bd; padding: 2px 12px; font-style: italic; }
+p.warn { background: #fff4e0; border-left: 6px solid #e69f00; padding: 10px 14px; }
+p.ok { background: #e6f4ea; border-left: 6px solid #007f3b; padding: 10px 14px; }
+table { border-collapse: collapse; margin: 10px 0 4px 0; width: 100%; font-size: 13.5px; }
+table.small { font-size: 12.5px; }
+th { background: #005eb8; color: #ffffff; text-align: left; padding: 6px 8px; vertical-align: bottom; }
+td { border-bottom: 1px solid #d8dde0; padding: 6px 8px; vertical-align: top; }
+td.strong { font-weight: bold; }
+td.good { background: #e6f4ea; color: #00512a; }
+td.bad { background: #fbe9e7; color: #8a1538; }
+td.muted { color: #5f6b73; }
+td.mono, span.mono { font-family: Consolas, "Courier New", monospace; font-size: 12.5px; word-break: break-all; }
+p.caption, figcaption { color: #425563; font-size: 13px; margin: 4px 0 14px 0; }
+figure { margin: 14px 0 22px 0; }
+figure img { max-width: 100%; height: auto; display: block; border: 1px solid #e8edee; }
+ul { margin: 6px 0 10px 0; }
+nav ol { margin: 4px 0; }
+nav a { color: #005eb8; }
+.pagebreak { height: 0; }
+@page { size: A4; margin: 14mm; }
+@media print {
+  body { background: #ffffff; font-size: 11pt; }
+  main { max-width: none; padding: 0; }
+  .pagebreak { page-break-before: always; break-before: page; }
+  figure, tr { page-break-inside: avoid; break-inside: avoid; }
+}
+"""
+
+
+def _html_block(block, images: dict[str, bytes]) -> str:
+    if isinstance(block, Heading):
+        anchor = f' id="{esc(block.anchor)}"' if block.anchor else ""
+        return f"<h{block.level}{anchor}>{esc(block.text)}</h{block.level}>"
+    if isinstance(block, Para):
+        cls = f' class="{block.style}"' if block.style else ""
+        return f"<p{cls}>{esc(block.text)}</p>"
+    if isinstance(block, Bullets):
+        return "<ul>" + "".join(f"<li>{esc(i)}</li>" for i in block.items) + "</ul>"
+    if isinstance(block, Contents):
+        items = "".join(f'<li><a href="#{esc(a)}">{esc(t)}</a></li>' for a, t in block.entries)
+        return f"<nav><h2>Contents</h2><ol>{items}</ol></nav>"
+    if isinstance(block, PageBreak):
+        return '<div class="pagebreak"></div>'
+    if isinstance(block, FigureBlock):
+        png = images.get(block.name)
+        if png is None:
+            return ""
+        data = base64.b64encode(png).decode("ascii")
+        return (f'<figure><img src="data:image/png;base64,{data}" alt="{esc(block.caption)}">'
+                f"<figcaption>{esc(block.caption)}</figcaption></figure>")
+    if isinstance(block, Table):
+        cls = ' class="small"' if block.small else ""
+        head = ""
+        if any(h for h in block.header):
+            head = "<thead><tr>" + "".join(f"<th>{esc(h)}</th>" for h in block.header) + "</tr></thead>"
+        body = []
+        for row in block.rows:
+            tds = []
+            for cell in row:
+                cell = cell if isinstance(cell, Cell) else Cell(str(cell))
+                classes = " ".join(c for c in (cell.tone, "mono" if cell.mono else "") if c)
+                tds.append(f'<td class="{classes}">{esc(cell.text)}</td>' if classes else f"<td>{esc(cell.text)}</td>")
+            body.append("<tr>" + "".join(tds) + "</tr>")
+        caption = f'<p class="caption">{esc(block.caption)}</p>' if block.caption else ""
+        return f"<table{cls}>{head}<tbody>{''.join(body)}</tbody></table>{caption}"
+    raise TypeError(f"unknown block {block!r}")
+
+
+def render_html(blocks: list, images: dict[str, bytes]) -> str:
+    body = "\n".join(_html_block(b, images) for b in blocks)
+    return ("<!DOCTYPE html>\n<html lang=\"en-GB\">\n<head>\n<meta charset=\"utf-8\">\n"
+            "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
+            "<title>careshift report</title>\n<style>" + CSS + "</style>\n</head>\n<body>\n<main>\n"
+            + body + "\n</main>\n</body>\n</html>\n")
+
+
+# --- PDF ------------------------------------------------------------------------------------------
+
+PAGE_W, PAGE_H = 8.27, 11.69
+MARGIN = 0.6
+TONE_FILL = {"good": "#E6F4EA", "bad": "#FBE9E7"}
+TONE_TEXT = {"good": "#00512A", "bad": "#8A1538", "muted": "#5F6B73"}
+PARA_FILL = {"lead": "#E8F1F8", "warn": "#FFF4E0", "ok": "#E6F4EA"}
+PARA_BAR = {"lead": "#005EB8", "warn": "#E69F00", "ok": "#007F3B", "quote": "#AEB7BD"}
+
+
+@lru_cache(maxsize=20000)
+def _width_pt(text: str, size: float, bold: bool = False, mono: bool = False) -> float:
+    from matplotlib.font_manager import FontProperties
+    from matplotlib.textpath import text_to_path
+
+    prop = FontProperties(family="DejaVu Sans Mono" if mono else "DejaVu Sans", size=size,
+                          weight="bold" if bold else "normal")
+    return text_to_path.get_text_width_height_descent(text, prop, ismath=False)[0]
+
+
+def wrap_text(text: str, width_pt: float, size: float, bold: bool = False, mono: bool = False) -> list[str]:
+    """Greedy word wrap to a width in points (long words are broken)."""
+    lines: list[str] = []
+    space = _width_pt(" ", size, bold, mono) or size * 0.3
+    for para in str(text).split("\n"):
+        words = para.split(" ")
+        line, line_w = "", 0.0
+        for word in words:
+            w = _width_pt(word, size, bold, mono) if word else 0.0
+            while w > width_pt and len(word) > 1:  # break a long word
+                cut = max(1, int(len(word) * width_pt / w) - 1)
+                if line:
+                    lines.append(line)
+                    line, line_w = "", 0.0
+                lines.append(word[:cut])
+                word = word[cut:]
+                w = _width_pt(word, size, bold, mono)
+            if line and line_w + space + w > width_pt:
+                lines.append(line)
+                line, line_w = word, w
+            else:
+                line = f"{line} {word}" if line else word
+                line_w = line_w + space + w if line_w else w
+        lines.append(line)
+    return lines
+
+
+class PdfFlow:
+    """Blocks flowed onto A4 pages of matplotlib figures."""
+
+    def __init__(self, pdf, footer: str):
+        from matplotlib.figure import Figure
+
+        self._Figure = Figure
+        self.pdf = pdf
+        self.footer = footer
+        self.fig = None
+        self.page = 0
+        self.y = 0.0
+
+    @property
+    def width(self) -> float:
+        return PAGE_W - 2 * MARGIN
+
+    def new_page(self) -> None:
+        self.finish_page()
+        self.fig = self._Figure(figsize=(PAGE_W, PAGE_H), dpi=72)
+        self.page += 1
+        self.y = PAGE_H - MARGIN
+
+    def finish_page(self) -> None:
+        if self.fig is None:
+            return
+        self.fig.text(MARGIN / PAGE_W, 0.35 / PAGE_H, self.footer, fontsize=7, color="#768692", parse_math=False)
+        self.fig.text(1 - MARGIN / PAGE_W, 0.35 / PAGE_H, f"page {self.page}", fontsize=7, color="#768692",
+                      ha="right", parse_math=False)
+        self.pdf.savefig(self.fig)
+        self.fig = None
+
+    def at_top(self) -> bool:
+        return self.fig is None or self.y >= PAGE_H - MARGIN - 1e-6
+
+    def need(self, h: float) -> None:
+        if self.fig is None or self.y - h < MARGIN:
+            self.new_page()
+
+    def text(self, x: float, y: float, s: str, size: float, **kw) -> None:
+        self.fig.text(x / PAGE_W, y / PAGE_H, s, fontsize=size, va="top", ha="left", parse_math=False,
+                      family=kw.pop("family", "DejaVu Sans"), **kw)
+
+    def rect(self, x: float, y_top: float, w: float, h: float, colour: str) -> None:
+        from matplotlib.patches import Rectangle
+
+        self.fig.add_artist(Rectangle((x / PAGE_W, (y_top - h) / PAGE_H), w / PAGE_W, h / PAGE_H,
+                                      transform=self.fig.transFigure, facecolor=colour, edgecolor="none",
+                                      zorder=0))
+
+    def heading(self, block: Heading) -> None:
+        size = {1: 18, 2: 14, 3: 11}.get(block.level, 11)
+        lines = wrap_text(block.text, self.width * 72, size, bold=True)
+        h = len(lines) * size * 1.3 / 72
+        if block.level >= 2 and not self.at_top():
+            self.y -= 0.12
+        self.need(h + 0.9)  # keep a heading with what follows
+        colour = {1: "#005EB8", 2: "#003087"}.get(block.level, "#212B32")
+        for line in lines:
+            self.text(MARGIN, self.y, line, size, fontweight="bold", color=colour)
+            self.y -= size * 1.3 / 72
+        if block.level == 2:
+            self.rect(MARGIN, self.y + 0.02, self.width, 0.025, "#005EB8")
+            self.y -= 0.06
+        self.y -= 0.06
+
+    def paragraph(self, text: str, style: str = "", size: float = 9.0, indent: float = 0.0,
+                  prefix: str = "") -> None:
+        size = {"lead": 10.0, "note": 8.5}.get(style, size)
+        pad = 0.1 if style in PARA_FILL else 0.0
+        bar = 0.12 if style in PARA_BAR else 0.0
+        width = self.width - indent - 2 * pad - bar
+        lines = wrap_text(text, width * 72, size, bold=False)
+        lh = size * 1.38 / 72
+        colour = "#425563" if style == "note" else "#212B32"
+        i = 0
+        while i < len(lines):
+            self.need(lh + 2 * pad)
+            room = int((self.y - MARGIN - 2 * pad) / lh)
+            chunk = lines[i:i + max(1, room)]
+            h = len(chunk) * lh + 2 * pad
+            if style in PARA_FILL:
+                self.rect(MARGIN + indent, self.y, self.width - indent, h, PARA_FILL[style])
+            if style in PARA_BAR:
+                self.rect(MARGIN + indent, self.y, 0.05, h, PARA_BAR[style])
+            y = self.y - pad
+            for j, line in enumerate(chunk):
+                if prefix and i + j == 0:
+                    self.text(MARGIN + indent - 0.15, y, prefix, size, color=colour)
+                self.text(MARGIN + indent + pad + bar, y, line, size, color=colour,
+                          fontstyle="italic" if style == "quote" else "normal")
+                y -= lh
+            self.y -= h
+            i += len(chunk)
+        self.y -= 0.08
+
+    def table(self, block: Table) -> None:
+        size = 6.8 if block.small else 7.6
+        n = len(block.header)
+        weights = block.weights or [1.0] * n
+        total = sum(weights)
+        widths = [self.width * w / total for w in weights]
+        pad = 0.04
+        lh = size * 1.3 / 72
+
+        def lines_of(cell, w, bold=False):
+            cell = cell if isinstance(cell, Cell) else Cell(str(cell))
+            return wrap_text(cell.text, (w - 2 * pad) * 72, size, bold=bold or cell.tone == "strong",
+                             mono=cell.mono)
+
+        has_header = any(block.header)
+        head_lines = [lines_of(Cell(h), w, True) for h, w in zip(block.header, widths)] if has_header else []
+        head_h = (max(len(x) for x in head_lines) * lh + 2 * pad) if has_header else 0.0
+
+        def draw_header():
+            if not has_header:
+                return
+            self.rect(MARGIN, self.y, self.width, head_h, "#005EB8")
+            x = MARGIN
+            for lines, w in zip(head_lines, widths):
+                for k, line in enumerate(lines):
+                    self.text(x + pad, self.y - pad - k * lh, line, size, fontweight="bold", color="white")
+                x += w
+            self.y -= head_h
+
+        self.need(head_h + 3 * lh)
+        draw_header()
+        for row in block.rows:
+            cells = [c if isinstance(c, Cell) else Cell(str(c)) for c in row]
+            cl = [lines_of(c, w) for c, w in zip(cells, widths)]
+            h = max(len(x) for x in cl) * lh + 2 * pad
+            if self.y - h < MARGIN:
+                self.new_page()
+                draw_header()
+            x = MARGIN
+            for cell, lines, w in zip(cells, cl, widths):
+                if cell.tone in TONE_FILL:
+                    self.rect(x, self.y, w, h, TONE_FILL[cell.tone])
+                for k, line in enumerate(lines):
+                    self.text(x + pad, self.y - pad - k * lh, line, size,
+                              color=TONE_TEXT.get(cell.tone, "#212B32"),
+                              fontweight="bold" if cell.tone == "strong" else "normal",
+                              family="DejaVu Sans Mono" if cell.mono else "DejaVu Sans")
+                x += w
+            self.rect(MARGIN, self.y - h + 0.006, self.width, 0.006, "#D8DDE0")
+            self.y -= h
+        self.y -= 0.06
+        if block.caption:
+            self.paragraph(block.caption, "note", size=7.5)
+        else:
+            self.y -= 0.06
+
+    def image(self, png: bytes, caption: str) -> None:
+        import matplotlib.image as mpimg
+
+        arr = mpimg.imread(io.BytesIO(png), format="png")
+        if arr.ndim == 3 and arr.shape[2] == 4:
+            arr = arr[:, :, :3]
+        h_px, w_px = arr.shape[:2]
+        width = min(self.width, w_px / plots.DPI)
+        height = width * h_px / w_px
+        cap_h = 0.45
+        max_h = PAGE_H - 2 * MARGIN - cap_h
+        if height > max_h:
+            height = max_h
+            width = height * w_px / h_px
+        self.need(height + cap_h)
+        ax = self.fig.add_axes([MARGIN / PAGE_W, (self.y - height) / PAGE_H, width / PAGE_W, height / PAGE_H])
+        ax.imshow(arr, interpolation="none", aspect="auto")
+        ax.set_axis_off()
+        self.y -= height + 0.05
+        self.paragraph(caption, "note", size=7.5)
+
+    def bullets(self, items: list[str]) -> None:
+        for item in items:
+            self.paragraph(item, "", size=9.0, indent=0.22, prefix="•")
+
+    def contents(self, block: Contents) -> None:
+        self.heading(Heading("Contents", 2))
+        for i, (_, title) in enumerate(block.entries):
+            self.paragraph(f"{i + 1}. {title}", "", size=9.0, indent=0.1)
+
+
+def render_pdf(blocks: list, images: dict[str, bytes]) -> bytes:
+    from matplotlib.backends.backend_pdf import PdfPages
+
+    buf = io.BytesIO()
+    metadata = {"Title": "careshift report", "Creator": None, "Producer": None, "CreationDate": None,
+                "ModDate": None}
+    with PdfPages(buf, metadata=metadata) as pdf:
+        flow = PdfFlow(pdf, "careshift report")
+        flow.new_page()
+        for block in blocks:
+            if isinstance(block, Heading):
+                flow.heading(block)
+            elif isinstance(block, Para):
+                flow.paragraph(block.text, block.style)
+            elif isinstance(block, Bullets):
+                flow.bullets(block.items)
+            elif isinstance(block, Table):
+                flow.table(block)
+            elif isinstance(block, FigureBlock):
+                if block.name in images:
+                    flow.image(images[block.name], block.caption)
+            elif isinstance(block, PageBreak):
+                if not flow.at_top():
+                    flow.new_page()
+            elif isinstance(block, Contents):
+                flow.contents(block)
+        flow.finish_page()
+    return buf.getvalue()
+
+
+# --- entry point ----------------------------------------------------------------------------------
+
+
+def load(batch: Path) -> Batch:
+    view = plots.BatchView.from_batch(batch)
+    return Batch(view, view.runs())
+
+
+def write_report(batch: Path, *, plots_too: bool = True) -> list[Path]:
+    """Write ``<batch>/report.html`` and ``<batch>/report.pdf`` from the saved batch files.
+
+    With ``plots_too`` (the default) the same figures are also written to ``<batch>/plots`` as PNG and
+    SVG, so a caller needs no separate :func:`plots.draw_all`. Returns the report files first, then
+    the plot files.
+    """
+    import matplotlib
+
+    batch = Path(batch)
+    b = load(batch)
+    figures: dict = {}
+    images: dict[str, bytes] = {}
+    plot_files: list[Path] = []
+    for spec in plots.figure_specs(b.view):
+        fig = plots.build(spec)
+        if fig is None:
+            continue
+        figures[spec.name] = spec
+        images[spec.name] = plots.render(fig, "png")
+        if plots_too:
+            png = batch / "plots" / f"{spec.name}.png"
+            output.atomic_write_bytes(png, images[spec.name])
+            svg = batch / "plots" / f"{spec.name}.svg"
+            output.atomic_write_bytes(svg, plots.render(fig, "svg"))
+            plot_files += [png, svg]
+    blocks = document(b, figures)
+    html_path, pdf_path = batch / "report.html", batch / "report.pdf"
+    output.atomic_write_text(html_path, render_html(blocks, images))
+    with matplotlib.rc_context(plots.STYLE):
+        pdf = render_pdf(blocks, images)
+    output.atomic_write_bytes(pdf_path, pdf)
+    return [html_path, pdf_path, *plot_files]
+
+
+__all__ = ["write_report", "document", "render_html", "render_pdf", "differing", "field_info"]
