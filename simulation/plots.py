@@ -79,8 +79,14 @@ NAMES = {
     "reablement_episodes": "Reablement episodes",
     "at_home_91d_after_reablement_share": "At home 91 days after reablement",
     "readmission_rate_30d": "30-day readmission rate",
-    "mean_los_overnight_days": "Mean length of stay (overnight)",
+    "mean_los_overnight_days": "Mean length of stay (overnight stays)",
+    "gp_urgent_contacts": "Urgent same-day GP contacts",
+    "ucr_visits": "Urgent community response visits",
+    "readmissions_30d": "Readmissions within 30 days",
+    "ae_12h_waits": "A&E stays over 12 hours",
+    "calls_111": "NHS 111 calls",
 }
+ACRONYMS = {"ae": "A&E", "nhs": "NHS", "gp": "GP", "ucr": "UCR", "los": "LOS", "ascof": "ASCOF"}
 
 #: The one style of every figure (applied while drawing and while saving).
 STYLE = {
@@ -155,7 +161,7 @@ def display_name(metric: str) -> str:
     if metric in NAMES:
         return NAMES[metric]
     words = metric.replace("_", " ")
-    words = " ".join("A&E" if w == "ae" else ("NHS" if w == "nhs" else w) for w in words.split())
+    words = " ".join(ACRONYMS.get(w, w) for w in words.split())
     return words[:1].upper() + words[1:]
 
 
@@ -482,10 +488,11 @@ def differences_by_year(view: BatchView, metrics: list[str], scenarios: list[str
         return None
     names = [s for s in scenarios if (comp["scenario"] == s).any()]
     single = len(names) == 1
-    ncols = 1 if len(panels) == 1 else 2
+    ncols = 1 if len(panels) == 1 else (3 if single and len(panels) > 4 else 2)
     nrows = math.ceil(len(panels) / ncols)
     label_room = 0.0 if single else 1.5
-    fig = _new_figure(4.3 * ncols + label_room * ncols + 0.6, 2.35 * nrows + 1.0)
+    panel_w = 3.1 if ncols == 3 else 4.3
+    fig = _new_figure(panel_w * ncols + label_room * ncols + 0.6, (2.0 if single else 2.35) * nrows + 1.0)
     axs = fig.subplots(nrows, ncols, squeeze=False, sharex=True)
     width = 0.5
     offsets = (np.arange(len(names)) - (len(names) - 1) / 2) * (width / max(1, len(names)))
@@ -535,45 +542,84 @@ def differences_by_year(view: BatchView, metrics: list[str], scenarios: list[str
 
 
 def difference_chart(view: BatchView, metrics: list[str]) -> Figure | None:
-    """Paired difference from baseline over the whole horizon, % change with 95% CI, per scenario."""
+    """Paired difference from baseline over the whole horizon: % change (dot) with its 95% CI (whisker).
+
+    The axis is sized to the changes, not to the widest interval: a whisker that runs off the axis
+    ends in an arrow and its end is written beside it.
+    """
     comp = view.comparison
     rows = comp[(comp["year"] == "all") & (comp["metric"].isin(metrics))]
     if rows.empty:
         return None
     scenarios = [s for s in view.others if (rows["scenario"] == s).any()]
     metrics = [m for m in metrics if (rows["metric"] == m).any()]
+    if not scenarios or not metrics:
+        return None
     n = len(scenarios)
-    fig = _new_figure(8.2, 0.9 + 0.32 * len(metrics) * max(1, n) ** 0.75 + 0.9)
-    ax = fig.subplots()
-    height = 0.8 / n
     single = n == 1
-    for j, name in enumerate(scenarios):
+    data = {}
+    for name in scenarios:
         sub = rows[rows["scenario"] == name].set_index("metric").reindex(metrics)
         base = sub["baseline_mean"].to_numpy(float)
         with np.errstate(invalid="ignore", divide="ignore"):
-            pct = sub["diff_mean"].to_numpy(float) / base * 100
-            lo = sub["diff_ci_low"].to_numpy(float) / base * 100
-            hi = sub["diff_ci_high"].to_numpy(float) / base * 100
-        y = np.arange(len(metrics)) + j * height - 0.4 + height / 2
-        err = np.nan_to_num(np.vstack([pct - lo, hi - pct]), nan=0.0)
+            data[name] = tuple(np.where(base != 0, sub[c].to_numpy(float) / base * 100, np.nan)
+                               for c in ("diff_mean", "diff_ci_low", "diff_ci_high"))
+    means = np.concatenate([d[0] for d in data.values()])
+    ends = np.concatenate([np.concatenate([d[1], d[2]]) for d in data.values()])
+    max_mean = float(np.nanmax(np.abs(means))) if np.isfinite(means).any() else 0.0
+    max_end = float(np.nanmax(np.abs(ends))) if np.isfinite(ends).any() else max_mean
+    limit = max(min(max_end * 1.08, max(5.0, 2.2 * max_mean)), 1.2 * max_mean, 1.0)
+    legend_h = 0.0 if single else 0.3 * math.ceil(n / 3)
+    fig = _new_figure(8.6, 1.2 + len(metrics) * (0.28 + 0.22 * n) + legend_h)
+    ax = fig.subplots()
+    step = 0.8 / n
+    for j, name in enumerate(scenarios):
+        pct, lo, hi = data[name]
+        y = np.arange(len(metrics)) - 0.4 + step * (j + 0.5)
         c = NHS_BLUE if single else view.colour(name)
-        ax.barh(y, np.nan_to_num(pct), height=height * 0.85, color=c, label=safe(short(name, 40)),
-                xerr=err, error_kw={"elinewidth": 1, "capsize": 2, "ecolor": "#212B32"})
+        for k in range(len(metrics)):
+            if not np.isfinite(pct[k]):
+                continue
+            if np.isfinite(lo[k]) and np.isfinite(hi[k]):
+                a, b = max(lo[k], -limit), min(hi[k], limit)
+                ax.plot([a, b], [y[k], y[k]], color=c, linewidth=1.6, solid_capstyle="butt", zorder=3)
+                for end, side in ((lo[k], -1), (hi[k], 1)):
+                    if abs(end) > limit:
+                        ax.plot([side * limit], [y[k]], marker=">" if side > 0 else "<", color=c, markersize=5,
+                                zorder=3)
+                        ax.annotate(f"CI to {end:+.0f}%", (side * limit, y[k]), xytext=(-4 * side, 5),
+                                    textcoords="offset points", ha="right" if side > 0 else "left", va="center",
+                                    fontsize=6.5, color=text_colour(c))
+                    else:
+                        ax.plot([end, end], [y[k] - step * 0.18, y[k] + step * 0.18], color=c, linewidth=1.2,
+                                zorder=3)
+            ax.plot([pct[k]], [y[k]], marker="o", color=c, markersize=5.5, zorder=4,
+                    markeredgecolor="white", markeredgewidth=0.6)
+            if abs(pct[k]) >= 0.04 * limit:  # dots on the zero line need no number
+                ax.annotate(f"{pct[k]:+.1f}%", (pct[k], y[k]), xytext=(0, 4.5), textcoords="offset points",
+                            ha="center", va="bottom", fontsize=6.8, color="#212B32")
     ax.axvline(0, color=ZERO_LINE, linewidth=1)
+    for k in range(1, len(metrics)):
+        ax.axhline(k - 0.5, color="#E8EDEE", linewidth=0.8, zorder=0)
+    ax.set_xlim(-limit, limit)
+    ax.set_ylim(len(metrics) - 0.5, -0.5)
     ax.set_yticks(np.arange(len(metrics)))
     ax.set_yticklabels([display_name(m) for m in metrics])
-    ax.invert_yaxis()
+    ax.tick_params(axis="y", length=0)
     ax.grid(axis="y", visible=False)
     ax.grid(axis="x", visible=True)
     ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:+.0f}%" if v else "0%"))
-    ax.set_xlabel(f"Change from {safe(short(view.baseline, 30))} over the whole horizon (%), paired, with 95% CI")
+    ax.set_xlabel(f"Change from {safe(short(view.baseline, 30))} over the whole horizon (%): "
+                  "paired mean (dot) and 95% CI (line)")
     ax.set_title("What changes against the baseline (whole horizon)", fontsize=10.5)
     if single:
         ax.text(1.0, 1.02, safe(short(scenarios[0], 50)), transform=ax.transAxes, ha="right", va="bottom",
                 color=NHS_BLUE, fontsize=9)
     else:
-        ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.13), ncol=min(n, 3), fontsize=8.5)
-    fig.tight_layout()
+        handles = [Line2D([], [], color=view.colour(nm), marker="o", linewidth=1.6, label=safe(short(nm, 40)))
+                   for nm in scenarios]
+        fig.legend(handles=handles, loc="lower center", ncol=min(n, 3), fontsize=8.5)
+    fig.tight_layout(rect=(0, legend_h / fig.get_figheight(), 1, 1))
     return fig
 
 
@@ -822,7 +868,8 @@ def figure_specs(view: BatchView) -> list[FigureSpec]:
             metric, "time",
             f"{display_name(metric)} by year in each scenario: the line is the mean across replications, the "
             "darker band its 95% confidence interval and the lighter band the lowest to highest replication. "
-            "The dashed grey line repeats the baseline.",
+            "The dashed grey line repeats the baseline. With few replications the confidence interval can be "
+            "wider than the range of the replications: it says how unsure the mean is.",
             lambda m=metric: fan_chart(view, m)))
     if others:
         specs.append(FigureSpec(
@@ -833,7 +880,8 @@ def figure_specs(view: BatchView) -> list[FigureSpec]:
     specs.append(FigureSpec(
         "occupancy_distribution", "capacity",
         "How full the acute beds are at midnight: the share of days at each occupancy (reporting years, all "
-        "replications), with the 92% line often used as the safe limit, and the number of days a year above it.",
+        "replications), with the 92% line often used as the safe limit, and the number of days a year above it. "
+        "A bar at 100% counts days when every bed was full.",
         lambda: occupancy_figure(view)))
     specs.append(FigureSpec(
         "people_outcomes", "people",

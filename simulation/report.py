@@ -145,10 +145,22 @@ def fmt_value(metric: str, v, *, diff: bool = False) -> str:
         text = f"{a:,.0f}" if abs(a) >= 100 else f"{a:,.1f}"
     else:
         text = f"{a:,.0f}" if abs(a) >= 1000 else f"{a:,.1f}"
-        if abs(a) < 1 and a != 0:
-            text = f"{a:.2f}"
+    if not is_share(metric) and not is_money(metric) and 0 < abs(a) < 0.95:
+        text = f"{a:.2g}"
     text = text.replace("-", MINUS)
     return _signed(text, v) if diff else text
+
+
+def nice_time(text) -> str:
+    """``2026-11-22T20:37:42+00:00`` -> ``22 Nov 2026 20:37 UTC``."""
+    import datetime as dt
+
+    try:
+        t = dt.datetime.fromisoformat(str(text))
+    except (TypeError, ValueError):
+        return str(text) if text else "–"
+    zone = "UTC" if t.utcoffset() == dt.timedelta(0) else t.strftime("%z")
+    return f"{t.day} {t.strftime('%b %Y %H:%M')} {zone}"
 
 
 def fmt_ci(metric: str, lo, hi, *, diff: bool = False) -> str:
@@ -349,7 +361,10 @@ def _verdict(metric: str, row) -> tuple[str, str, bool | None]:
 def _arrow_words(metric: str, row) -> str:
     d = float(row["diff_mean"])
     pct = row.get("pct_change")
-    pct_text = f" ({_signed(f'{abs(float(pct)):.1f}%', float(pct))})" if _finite(pct) and not is_share(metric) else ""
+    pct_text = ""
+    if _finite(pct) and not is_share(metric):
+        pct = float(pct)
+        pct_text = " (less than 0.1%)" if 0 < abs(pct) < 0.05 else f" ({_signed(f'{abs(pct):.1f}%', pct)})"
     if d == 0:
         return "= no change"
     arrow, word = ("▲", "higher") if d > 0 else ("▼", "lower")
@@ -362,7 +377,9 @@ def headline_table(b: Batch, metrics: list[str], better: dict[str, str]) -> Tabl
     if not metrics:
         return None
     names = [view.baseline] + view.others
-    header = ["Measure (whole horizon)", *[("Baseline: " if n == view.baseline else "") + n for n in names]]
+    header = ["Measure (whole horizon)",
+              *[(("Baseline: " + n) if n.lower() != "baseline" else "Baseline") if n == view.baseline else n
+                for n in names]]
     rows = []
     for metric in metrics:
         label = f"{display_name(metric)}\n{horizon_note(metric, view.horizon)}"
@@ -440,7 +457,8 @@ def years_table(b: Batch, name: str, metrics: list[str]) -> Table | None:
     return Table(header, rows, weights=[1.6] + [1.0] * (len(years) + 1), small=len(years) > 5,
                  caption="Each cell: mean paired difference (scenario minus baseline) and its 95% CI. Counts are "
                          "per year in the year columns and totals in the last column; shares are in percentage "
-                         "points. Coloured cells are clear changes (green better, red worse).")
+                         "points. Coloured cells are clear changes (green better, red worse). With many cells, about one "
+                "in twenty can look clear by chance alone: trust a pattern across years more than a single cell.")
 
 
 def impact_table(b: Batch, name: str) -> Table | None:
@@ -480,11 +498,18 @@ def value_case(b: Batch, name: str, figures: dict) -> list:
     out.append(Para(description.strip() or "No description was given in the scenario file.",
                     "quote" if description.strip() else "note"))
     diffs = differing(base or {}, res or {})
+    size, default_size = (res or {}).get("population", {}).get("size"), _defaults().get("population.size")
+    if diffs and size and size != default_size:
+        out.append(Para(f"Capacities and flows below are scaled to the modelled place of {size:,} people "
+                        f"(the default place has {default_size:,}), so they can be smaller than the numbers in "
+                        "the description.", "note"))
     file = next((s.get("file") for s in view.manifest.get("scenarios", []) if s["name"] == name), None)
     if diffs:
         rows = []
         for path, a, bval in diffs:
             unit, source, _ = field_info(path)
+            if not source and path.startswith("run."):
+                source = "run setting"
             rows.append([Cell(path, mono=True), Cell(fmt_param(a)), Cell(fmt_param(bval), "strong"),
                          Cell(unit or "–"), Cell(source or "no source recorded", "" if source else "bad")])
         out.append(Table(["Parameter", "Baseline", "This scenario", "Unit", "Source of the baseline value"], rows,
@@ -545,10 +570,15 @@ def assumptions(b: Batch) -> list:
             shown = f"{fmt_param(next(iter(full.values())))} (all scenarios)"
         else:
             shown = "\n".join(f"{n}: {fmt_param(v)}" for n, v in full.items())
+        if path.startswith("run."):
+            src, src_tone, why, why_tone = source or "run setting", "", "run setting (not evidence)", "muted"
+        elif source:
+            src, src_tone = source, ""
+            why, why_tone = basis(source), ("muted" if source.strip().startswith(("A", "M")) else "")
+        else:
+            src, src_tone, why, why_tone = "no source recorded", "bad", "no source recorded", "bad"
         rows.append([Cell(path, mono=True), Cell(fmt_param(defaults.get(path))), Cell(shown, "strong"),
-                     Cell(unit or "–"), Cell(source or "no source recorded", "" if source else "bad"),
-                     Cell(basis(source), "bad" if not source else ("muted" if source.strip().startswith(("A", "M"))
-                                                                   else ""))])
+                     Cell(unit or "–"), Cell(src, src_tone), Cell(why, why_tone)])
     if rows:
         out.append(Table(["Parameter", "Default", "In this batch", "Unit", "Source", "Basis"], rows,
                          weights=[1.8, 0.8, 1.4, 0.8, 2.2, 1.0], small=True))
@@ -616,7 +646,7 @@ def provenance(b: Batch) -> list:
     plat = m.get("platform", {})
     command = m.get("command") or []
     rows = [
-        ["Created (UTC)", m.get("created", "–")],
+        ["Created", nice_time(m.get("created"))],
         ["Command", shlex.join(str(c) for c in command) if command else "–"],
         ["careshift version", versions.get("careshift", "–")],
         ["Python", versions.get("python", "–")],
@@ -627,7 +657,7 @@ def provenance(b: Batch) -> list:
         ["Batch folder", b.view.batch.name],
     ]
     out.append(Table(["", ""], [[Cell(k, "strong"), Cell(str(v), mono=k in ("Command", "Source commit"))]
-                                for k, v in rows], weights=[1.0, 4.0]))
+                                for k, v in rows], weights=[1.4, 4.0]))
     done = {}
     for name in b.view.scenarios:
         done[name] = int(b.runs[b.runs["scenario"] == name]["replication"].nunique()) if len(b.runs) else 0
@@ -676,16 +706,18 @@ def document(b: Batch, figures: dict) -> list:
     reps = int(view.summary["replications"].max()) if len(view.summary) else 0
     H = view.horizon
     blocks: list = [Heading("careshift: what the scenarios change", 1)]
-    facts = [f"Batch {view.batch.name}", f"created {m.get('created', '?')}",
+    facts = [f"Batch {view.batch.name}", f"created {nice_time(m.get('created'))}",
              f"{len(view.scenarios)} scenario" + ("" if len(view.scenarios) == 1 else "s"),
              f"{reps} replication" + ("" if reps == 1 else "s") + " each",
-             f"{H} reported year" + ("" if H == 1 else "s") + f" after a {run.get('warmup_years', '?')}-year warm-up"]
+             f"{H} reported year" + ("" if H == 1 else "s") + f" after a {fmt_param(run.get('warmup_years', '?'))}"
+             "-year warm-up"]
     if size:
         facts.append(f"a place of {size:,} people")
     blocks.append(Para(" · ".join(facts), "note"))
     blocks.append(Heading("How to read this", 2, "how"))
     blocks.append(Para(
-        f"Each scenario is compared with the baseline ({view.baseline}). Both are run on the same simulated "
+        f"Each scenario is compared with the baseline{'' if view.baseline == 'baseline' else f' ({view.baseline})'}."
+        " Both are run on the same simulated "
         f"people with the same random events, {reps} times each (replications), so a difference comes from what "
         "the scenario changes, not from luck. Numbers are means across replications with a 95% confidence "
         "interval (CI), the range that holds the model's true mean 95 times in 100. When the CI of a difference "
@@ -769,7 +801,7 @@ td.strong { font-weight: bold; }
 td.good { background: #e6f4ea; color: #00512a; }
 td.bad { background: #fbe9e7; color: #8a1538; }
 td.muted { color: #5f6b73; }
-td.mono, span.mono { font-family: Consolas, "Courier New", monospace; font-size: 12.5px; word-break: break-all; }
+td.mono { font-family: Consolas, "Courier New", monospace; font-size: 12.5px; overflow-wrap: anywhere; }
 p.caption, figcaption { color: #425563; font-size: 13px; margin: 4px 0 14px 0; }
 figure { margin: 14px 0 22px 0; }
 figure img { max-width: 100%; height: auto; display: block; border: 1px solid #e8edee; }
@@ -819,7 +851,10 @@ def _html_block(block, images: dict[str, bytes]) -> str:
             for cell in row:
                 cell = cell if isinstance(cell, Cell) else Cell(str(cell))
                 classes = " ".join(c for c in (cell.tone, "mono" if cell.mono else "") if c)
-                tds.append(f'<td class="{classes}">{esc(cell.text)}</td>' if classes else f"<td>{esc(cell.text)}</td>")
+                text = esc(cell.text)
+                if cell.mono:
+                    text = text.replace(".", ".<wbr>").replace("/", "/<wbr>").replace("_", "_<wbr>")
+                tds.append(f'<td class="{classes}">{text}</td>' if classes else f"<td>{text}</td>")
             body.append("<tr>" + "".join(tds) + "</tr>")
         caption = f'<p class="caption">{esc(block.caption)}</p>' if block.caption else ""
         return f"<table{cls}>{head}<tbody>{''.join(body)}</tbody></table>{caption}"

@@ -11,10 +11,11 @@ import pytest
 
 from simulation import experiment
 from simulation.cli import main
+from simulation.output import slug as output_slug
 from tests.conftest import ROOT
 
 SMALL = ["--population", "20000", "--replications", "2", "--years", "1", "--jobs", "1"]
-SCENARIOS = [str(ROOT / "scenarios" / "baseline.yaml"), str(ROOT / "scenarios" / "more_reablement.yaml")]
+SCENARIOS = [str(ROOT / "scenarios" / "baseline.yaml"), str(ROOT / "scenarios" / "reablement_expansion.yaml")]
 
 
 @pytest.fixture(scope="module")
@@ -71,7 +72,7 @@ def test_run_missing_file_exits_2(tmp_path, capsys):
 
 def test_batch_folder_has_the_contracted_files(batch):
     manifest = json.loads((batch / "manifest.json").read_text())
-    assert [s["name"] for s in manifest["scenarios"]] == ["baseline", "more reablement"]
+    assert [s["name"] for s in manifest["scenarios"]] == ["baseline", "reablement expansion"]
     for s in manifest["scenarios"]:
         assert len(s["sha256"]) == 64 and s["resolved"]["population"]["size"] == 20000
     assert manifest["versions"]["simpy"] and manifest["random_streams"]["streams"]
@@ -82,8 +83,8 @@ def test_batch_folder_has_the_contracted_files(batch):
         assert set(rows["year"].astype(str)) == {"1", "all"}
         assert (rows["replications"] == 2).all()
     comparison = pd.read_csv(batch / "comparison.csv")
-    assert set(comparison["scenario"]) == {"more reablement"}
-    for name in ("baseline", "more-reablement-683e60"):
+    assert set(comparison["scenario"]) == {"reablement expansion"}
+    for name in ("baseline", output_slug("reablement expansion")):
         for rep in (0, 1):
             d = batch / name / f"rep={rep}"
             assert (d / "DONE").exists() and (d / "metrics.parquet").exists() and (d / "daily.parquet").exists()
@@ -127,7 +128,9 @@ def test_a_failing_run_is_isolated_and_exits_1(tmp_path, monkeypatch, capsys):
     assert (out / "baseline" / "rep=0" / "DONE").exists()
     assert "boom in replication 1" in (out / "baseline" / "rep=1" / "error.txt").read_text()
     assert not (out / "baseline" / "rep=1" / "DONE").exists()
-    assert (pd.read_csv(out / "summary.csv")["replications"] == 1).all()
+    summary = pd.read_csv(out / "summary.csv")
+    assert summary["replications"].max() == 1  # metrics that are undefined (unlimited pools) have 0
+    assert (summary[summary["metric"] == "emergency_admissions"]["replications"] == 1).all()
 
 
 def test_entry_point_script_runs_as_a_program(tmp_path):

@@ -313,16 +313,29 @@ def scratch(tmp_path_factory) -> Path:
     return tmp_path_factory.mktemp("mutations")
 
 
+def _group(leaf: Leaf) -> tuple:
+    """Leaves are drawn group by group, so the few text, date, flag and signed leaves are tried as often as
+    the many probabilities."""
+    return (leaf.kind, leaf.table is not None, leaf.sum_group, leaf.lo is not None and leaf.lo < 0)
+
+
+def _leaf_from(leaves: list[Leaf]) -> st.SearchStrategy[Leaf]:
+    groups: dict[tuple, list[Leaf]] = {}
+    for leaf in leaves:
+        groups.setdefault(_group(leaf), []).append(leaf)
+    return st.sampled_from(sorted(groups, key=repr)).flatmap(lambda g: st.sampled_from(groups[g]))
+
+
 @st.composite
 def invalid_cases(draw):
-    leaf = draw(st.sampled_from(LEAVES))
+    leaf = draw(_leaf_from(LEAVES))
     value, sum_rule = draw(invalid_value(leaf))
     return leaf, value, sum_rule
 
 
 @st.composite
 def valid_cases(draw):
-    leaf = draw(st.sampled_from([lf for lf in LEAVES if valid_value(lf) is not None]))
+    leaf = draw(_leaf_from([lf for lf in LEAVES if valid_value(lf) is not None]))
     return leaf, draw(valid_value(leaf))
 
 

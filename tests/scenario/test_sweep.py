@@ -193,7 +193,7 @@ def test_a_path_the_base_file_leaves_to_the_defaults(project):
 def test_is_sweep_file(project, tmp_path):
     assert is_sweep_file(write(project / "sweeps", "beds.yaml", EXAMPLE))
     assert not is_sweep_file(ROOT / "scenarios" / "baseline.yaml")
-    assert not is_sweep_file(ROOT / "scenarios" / "more_reablement.yaml")
+    assert not is_sweep_file(ROOT / "scenarios" / "reablement_expansion.yaml")
     assert not is_sweep_file(write(tmp_path, "broken.yaml", "sweep: [\n"))
     assert not is_sweep_file(tmp_path / "missing.yaml")
     assert not is_sweep_file(write(tmp_path, "list.yaml", "- sweep\n"))
