@@ -2,8 +2,9 @@
 
 A person's crisis rate is base rate (age band) x segment multiplier x latent
 risk x season(t) x modifiers (care-home residence, interventions). Crises are
-made by thinning: candidates are drawn at an upper-bound rate that does not
-depend on the scenario, each with a row of pre-drawn uniforms; a scenario then
+made by thinning: candidates are drawn at an upper-bound rate that depends only
+on the seed, the population and the demand settings (never on services,
+routing or interventions), each with a row of pre-drawn uniforms; a scenario then
 keeps a candidate when its acceptance uniform is below (actual rate / bound).
 A scenario that lowers a hazard therefore removes crises and keeps the rest
 exactly as in the baseline, with the same times and the same later draws.
@@ -151,7 +152,8 @@ class Demand:
     def candidates(self, batch: int) -> CrisisBatch:
         """Candidate crises of batch `batch` (days [batch, batch + 1) x BATCH_DAYS).
 
-        The draw depends only on the latent population and the seed, never on the scenario.
+        The draw depends only on the seed, the latent population and the demand settings: never on
+        services, routing or interventions.
         """
         t0 = batch * BATCH_DAYS
         rng = rngmod.generator(self.seed, self.replication, "demand.crises", batch)

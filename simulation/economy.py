@@ -132,7 +132,8 @@ class Economy:
         self.in_hospital_65 = LevelMonitor(per)
         days = int(math.ceil(self.end_day)) + 1
         self.census = {name: np.zeros(days, dtype=np.float32) for name in
-                       ("beds_occupied", "delayed", "ae_occupied", "reablement", "home_care", "care_homes")}
+                       ("beds_occupied", "beds_capacity", "delayed", "ae_occupied", "reablement", "home_care",
+                        "care_homes")}
 
     #: per-person flags kept as bytearrays: fast to read one at a time on the hot path, and
     #: viewed as numpy arrays (``flags(name)``) without copying for vectorised selection
@@ -430,6 +431,7 @@ class Economy:
         c = self.census
         for day in range(c["beds_occupied"].shape[0]):
             c["beds_occupied"][day] = self.beds.in_use
+            c["beds_capacity"][day] = np.inf if self.beds.capacity is None else self.beds.capacity
             c["delayed"][day] = self.delayed.level
             c["ae_occupied"][day] = self.cubicles.in_use
             c["reablement"][day] = self.reablement.in_use

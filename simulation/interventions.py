@@ -113,7 +113,8 @@ class Runtime:
                            if isinstance(o, CapacityChange) and o.service == key)
         total = max(0, int(total))
         if key in ("gp", "ucr"):
-            target.per_day = total
+            if target.per_day != total:
+                target.set_per_day(self.eco.env.now, total)
         else:
             target.set_capacity(total)
 

@@ -80,7 +80,7 @@ METRICS: dict[str, Metric] = {
                                        "Emergency admissions per 1,000 residents a year."),
     "zero_day_admissions": M("admissions", "count", "Emergency admissions discharged the same day."),
     "zero_day_share": M("share", "share", "Zero-day share of emergency admissions (by discharge year)."),
-    "mean_los_overnight_days": M("days", "level", "Mean length of stay of overnight emergency admissions "
+    "mean_los_overnight_days": M("days", "rate", "Mean length of stay of overnight emergency admissions "
                                  "(admission to leaving, by discharge year)."),
     "readmissions_30d": M("admissions", "count", "Emergency admissions within 30 days of a discharge."),
     "readmission_rate_30d": M("share", "share", "30-day readmissions per emergency admission."),
@@ -107,7 +107,7 @@ METRICS: dict[str, Metric] = {
        for svc, what in POOL_SERVICES.items()},
     **{f"{svc}_occupancy_mean": M("share", "share", f"Mean share of {what} in use (empty when unlimited).",
                                   "capacity") for svc, what in POOL_SERVICES.items()},
-    **{f"{svc}_wait_mean_hours": M("hours", "level", f"Mean wait for {what}, over everyone who started.",
+    **{f"{svc}_wait_mean_hours": M("hours", "rate", f"Mean wait for {what}, over everyone who started.",
                                    "capacity") for svc, what in POOL_SERVICES.items()},
     **{f"{svc}_slot_utilisation": M("share", "share", f"Share of {what} offered that were used (empty when "
                                     "unlimited).", "capacity") for svc, what in SLOT_SERVICES.items()},
@@ -204,16 +204,16 @@ def run_metrics(eco: Economy) -> pd.DataFrame:
     beds = eco.beds
     bed_area = np.asarray(beds.busy.area)
     count("bed_days", bed_area)
-    cap = beds.capacity
     days = np.array([eco.periods.length(k) for k in range(H + 1)])
-    if cap:
-        ratio("bed_occupancy_mean", bed_area, days * cap)
-        ratio("delayed_discharge_beds_share", eco.delayed.area, days * cap)
+    if not beds.ever_unlimited:
+        bed_days_offered = np.asarray(beds.offered.area)
+        ratio("bed_occupancy_mean", bed_area, bed_days_offered)
+        ratio("delayed_discharge_beds_share", eco.delayed.area, bed_days_offered)
         census = eco.census["beds_occupied"]
+        capacity = eco.census["beds_capacity"]
         above = np.zeros(H + 1)
-        for day in range(census.shape[0]):
-            if census[day] > 0.92 * cap:
-                above[eco.periods.of(float(day))] += 1
+        for day in np.flatnonzero(census > 0.92 * capacity):
+            above[eco.periods.of(float(day))] += 1
         count("days_occupancy_above_92pct", above)
     else:
         for name in ("bed_occupancy_mean", "delayed_discharge_beds_share", "days_occupancy_above_92pct"):
@@ -242,8 +242,8 @@ def run_metrics(eco: Economy) -> pd.DataFrame:
     for pool in eco.pools:
         area = np.asarray(pool.busy.area)
         level(f"{pool.name}_in_use_mean", area / days)
-        if pool.capacity:
-            ratio(f"{pool.name}_occupancy_mean", area, days * pool.capacity)
+        if not pool.ever_unlimited:
+            ratio(f"{pool.name}_occupancy_mean", area, pool.offered.area)
         else:
             emit(f"{pool.name}_occupancy_mean", np.full(H + 1, np.nan), np.nan)
         ratio(f"{pool.name}_wait_mean_hours", pool.waits, pool.starts, 24.0)

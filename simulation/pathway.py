@@ -23,8 +23,6 @@ from .demand import (
     U_111_TIME,
     U_ADMIT,
     U_AE_TIME,
-    U_AFTER,
-    U_AFTER_TIME,
     U_AMB,
     U_AMB_TIME,
     U_FIRST,
@@ -177,7 +175,7 @@ def gp_contact(eco, p, acuity, band, u, z, from_111: bool) -> Iterator:
             return
         retries += 1
         now = eco.env.now
-        yield eco.env.timeout(math.floor(now) + 1.0 + 9.0 / 24.0 - now)  # 9am the next day
+        yield eco.env.timeout(eco.gp_slots.next_open_day(now) + 9.0 / 24.0 - now)  # 9am the next open day
     eco.count("gp_urgent_contacts")
     outcome = route.gp[acuity].pick(u[U_GP])
     if outcome == "managed":
@@ -342,8 +340,12 @@ def stay(eco, p, band, u, z, terminal: bool = False) -> Iterator:
         wd = eco.calendar.weekday(fit)
         if wd >= 5 and u[U_WEEKEND] >= route.weekend_factor:
             eco.delay(fit, "weekend", 1)
-            yield env.timeout(math.floor(fit) + (7 - wd) + MONDAY_DISCHARGE_TIME - fit)
+            monday = math.floor(fit) + (7 - wd) + MONDAY_DISCHARGE_TIME
+            yield env.timeout(min(monday, death) - fit)
             eco.delay(env.now, "weekend", -1)
+            if death <= env.now:
+                eco.discharged(p, start, fit, zero_day, "died")
+                return
     place = None
     if destination == "p1":
         support = route.p1.pick(u[U_P1])
@@ -358,8 +360,15 @@ def stay(eco, p, band, u, z, terminal: bool = False) -> Iterator:
         req = place.request()
         if req is not None:
             eco.delay(fit, place.name, 1)
-            yield req
+            if death < math.inf:  # may die waiting: wait for whichever comes first
+                yield env.any_of([req, env.timeout(max(0.0, death - env.now))])
+            else:
+                yield req
             eco.delay(env.now, place.name, -1)
+            if not req.triggered:
+                place.cancel(req)
+                eco.discharged(p, start, fit, zero_day, "died")
+                return
     eco.discharged(p, start, fit, zero_day, destination)
     if destination == "p1_reablement":
         eco.start_process(reablement(eco, p, from_hospital=True))
@@ -378,7 +387,7 @@ def stay(eco, p, band, u, z, terminal: bool = False) -> Iterator:
 # --- after hospital -----------------------------------------------------------------
 
 
-def reablement(eco, p, from_hospital: bool, u_after: float | None = None) -> Iterator:
+def reablement(eco, p, from_hospital: bool) -> Iterator:
     """A reablement episode (the place is already held when coming from hospital)."""
     env = eco.env
     if not from_hospital:

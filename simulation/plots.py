@@ -14,6 +14,7 @@ in the HTML and PDF report. Everything is read from the batch folder: the summar
 
 from __future__ import annotations
 
+import hashlib
 import io
 import json
 import math
@@ -950,17 +951,75 @@ def _manifest(batch: Path) -> dict:
         return {}
 
 
+CACHE = ".figures.json"
+
+
+def fingerprint(batch: Path) -> str:
+    """What the figures of a batch depend on: this drawing code, the manifest, the summaries and the runs."""
+    h = hashlib.sha256()
+    h.update(Path(__file__).read_bytes())
+    h.update(matplotlib.__version__.encode())
+    for name in ("manifest.json", "summary.csv", "comparison.csv"):
+        path = batch / name
+        h.update(name.encode() + b"\0" + (path.read_bytes() if path.is_file() else b"-") + b"\0")
+    for done in sorted(batch.glob(f"*/rep=*/{output.DONE}")):
+        h.update(done.parent.relative_to(batch).as_posix().encode() + b"\0")
+        for part in ("metrics.parquet", "daily.parquet"):
+            st = (done.parent / part).stat() if (done.parent / part).is_file() else None
+            h.update(f"{part}:{st.st_size if st else -1}:{st.st_mtime_ns if st else -1}\0".encode())
+    return h.hexdigest()
+
+
+def cached_pngs(batch: Path) -> dict[str, bytes] | None:
+    """The PNGs in ``<batch>/plots`` when they were drawn from exactly the batch as it is now, else None."""
+    batch = Path(batch)
+    try:
+        with open(batch / "plots" / CACHE, encoding="utf-8") as fh:
+            record = json.load(fh)
+        if record.get("fingerprint") != fingerprint(batch):
+            return None
+        return {name: (batch / "plots" / f"{name}.png").read_bytes() for name in record["figures"]}
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
+def remember(batch: Path, names: list[str], key: str | None = None) -> None:
+    """Record which figures ``<batch>/plots`` holds for the batch as it is now (see :func:`cached_pngs`)."""
+    output.atomic_write_text(Path(batch) / "plots" / CACHE,
+                             json.dumps({"fingerprint": key or fingerprint(Path(batch)), "figures": names}) + "\n")
+
+
+def _same_keys(table: pd.DataFrame, path: Path) -> bool:
+    try:
+        saved = read_table(path)
+    except (OSError, ValueError):
+        return False
+    cols = ["scenario", "metric", "year"]
+    return len(saved) == len(table) and saved[cols].reset_index(drop=True).equals(
+        normalise(table)[cols].astype(str).reset_index(drop=True))
+
+
 def draw_all(batch: Path, summary: pd.DataFrame, comparison: pd.DataFrame, scenarios: list[str],
              baseline: str) -> list[Path]:
-    """Every figure of a batch into ``<batch>/plots`` (PNG and SVG); returns the files written."""
+    """Every figure of a batch into ``<batch>/plots`` (PNG and SVG); returns the files written.
+
+    When the tables given are the batch's saved summaries, the figures are recorded so that
+    :func:`simulation.report.write_report` can embed them without drawing them again.
+    """
     batch = Path(batch)
     view = BatchView(batch, normalise(summary), normalise(comparison), list(scenarios), baseline, _manifest(batch))
     out: list[Path] = []
     if summary.empty:
         return out
+    key = fingerprint(batch)
+    (batch / "plots" / CACHE).unlink(missing_ok=True)
+    names = []
     for spec in figure_specs(view):
         fig = build(spec)
         if fig is None:
             continue
         out.extend(save_figure(fig, batch / "plots" / spec.name))
+        names.append(spec.name)
+    if _same_keys(summary, batch / "summary.csv") and _same_keys(comparison, batch / "comparison.csv"):
+        remember(batch, names, key)
     return out

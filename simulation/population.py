@@ -1,11 +1,11 @@
 """The synthetic population as numpy columns: ages, segments, latent risk, deaths and entrants.
 
 This is the slow stock-and-flow layer under the discrete-event model. It is
-*latent*: it does not depend on the scenario, so every scenario of a
-replication sees the same people, the same ageing, the same segment changes and
-the same scheduled deaths (common random numbers). What a scenario can change
-about a person (alive after an averted death, residence, enrolments) lives in
-the economy's own state arrays, indexed by the same person id.
+*latent*: it depends only on the seed and the population settings, so every
+scenario of a replication sees the same people, the same ageing, the same
+segment changes and the same scheduled deaths (common random numbers). What a
+scenario can change about a person (residence, hospital stays, enrolments)
+lives in the economy's own state arrays, indexed by the same person id.
 
 Time is in days from the start of the warm-up; ages are in years.
 """
@@ -246,6 +246,8 @@ class Population:
                 members = np.flatnonzero(present & (band == b))
                 leave = rng.choice(members, size=min(-gap[b], members.size), replace=False)
                 c.exit_day[leave] = end
+                # a death already drawn for after they leave happens elsewhere
+                c.death_day[leave] = np.where(c.death_day[leave] >= end, NO_DEATH, c.death_day[leave])
         add = np.repeat(np.arange(5, dtype=np.int8), np.maximum(gap, 0))
         first_new = self.n
         if add.size:

@@ -23,16 +23,18 @@ import io
 import math
 import re
 import shlex
+import types
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
+from typing import Annotated, Union, get_args, get_origin
 
-import numpy as np
 import pandas as pd
 from pydantic import BaseModel
 
 from . import output, plots
 from .analysis import replication_adequacy
+from .metrics import intervention_key
 from .plots import display_name, is_money, is_share, kind_of, unit_of
 from .scenario.schema import Scenario
 
@@ -178,6 +180,10 @@ def fmt_param(v) -> str:
         return f"{v:,}"
     if isinstance(v, float):
         return f"{v:,.6g}" if abs(v) >= 1000 else f"{v:.6g}"
+    if isinstance(v, (list, tuple)):
+        return ", ".join(fmt_param(x) for x in v) if v else "none"
+    if isinstance(v, dict):
+        return ", ".join(f"{k}: {fmt_param(x)}" for k, x in v.items()) if v else "none"
     return str(v)
 
 
@@ -279,39 +285,136 @@ class Batch:
         return None if rows.empty else rows.iloc[0]
 
 
-def flatten(d, prefix: str = "") -> dict:
-    """Nested resolved scenario -> ``{"services.reablement.places": 100, ...}`` in schema order."""
-    out = {}
-    if isinstance(d, dict):
-        for k, v in d.items():
-            path = f"{prefix}.{k}" if prefix else str(k)
-            if isinstance(v, dict):
-                out.update(flatten(v, path))
+@dataclass(frozen=True)
+class Param:
+    """One leaf of a resolved scenario: its dotted name, its path through the schema and its value."""
+
+    display: str
+    parts: tuple
+    value: object
+    item_default: bool = False  # a leaf of a list item (an intervention) left at its type's default
+    text: bool = False  # a name, description or evidence text of a list item (shown elsewhere)
+    evidence: str = ""  # the evidence text of the list item the leaf belongs to
+
+
+ITEM_TEXT = ("name", "description", "evidence")
+
+
+def flatten(d, parts: tuple = (), display: str = "", item: dict | None = None, defaults: dict | None = None) -> dict:
+    """Nested resolved scenario -> ``{"services.reablement.places": Param, ...}`` in schema order.
+
+    Lists of named sections (interventions) are spelt ``interventions[<name>].costs.setup``.
+    """
+    out: dict[str, Param] = {}
+    if not isinstance(d, dict):
+        return out
+    for k, v in d.items():
+        p = parts + (k,)
+        disp = f"{display}.{k}" if display else str(k)
+        if isinstance(v, dict):
+            out.update(flatten(v, p, disp, item, defaults))
+        elif isinstance(v, list) and v and all(isinstance(x, dict) for x in v):
+            for i, entry in enumerate(v):
+                label = entry.get("name", i)
+                ip = p + (("item", entry.get("type")),)
+                dflt = {q.display: q.value for q in flatten(_item_defaults(ip, entry)).values()}
+                out.update(flatten(entry, ip, f"{disp}[{label}]", entry, dflt))
+        else:
+            if item is not None:
+                rel = disp.split("].", 1)[1] if "]." in disp else disp
+                out[disp] = Param(disp, p, v, item_default=(rel in (defaults or {}) and defaults[rel] == v),
+                                  text=rel in ITEM_TEXT, evidence=str(item.get("evidence") or ""))
             else:
-                out[path] = v
+                out[disp] = Param(disp, p, v)
     return out
+
+
+def _members(annotation) -> list:
+    """Classes of an annotation (through Annotated, Optional, Union and list)."""
+    origin = get_origin(annotation)
+    if origin is Annotated:
+        return _members(get_args(annotation)[0])
+    if origin in (Union, types.UnionType, list):
+        return [m for a in get_args(annotation) for m in _members(a)]
+    return [annotation]
+
+
+def _model_class(annotation, type_name=None):
+    """The pydantic model a field holds (for a list of a union, the member whose ``type`` is `type_name`)."""
+    models = [m for m in _members(annotation) if isinstance(m, type) and issubclass(m, BaseModel)]
+    if type_name is not None:
+        for m in models:
+            f = m.model_fields.get("type")
+            if f is not None and type_name in get_args(f.annotation):
+                return m
+    return models[0] if len(models) == 1 else None
+
+
+def _item_defaults(parts: tuple, entry: dict) -> dict:
+    """A list item (an intervention) as its type would be with only its required fields set."""
+    cls = _schema_class(parts)
+    if cls is None:
+        return {}
+    required = {n: entry[n] for n, f in cls.model_fields.items() if f.is_required() and n in entry}
+    try:
+        return cls.model_validate(required).model_dump(mode="json")
+    except Exception:  # noqa: BLE001 - a type whose defaults cannot stand alone: show every field
+        return {}
+
+
+def _schema_class(parts: tuple):
+    cls, annotation = Scenario, None
+    for part in parts:
+        if isinstance(part, tuple):
+            cls = _model_class(annotation, part[1]) if annotation is not None else None
+            annotation = None
+            continue
+        if cls is None or part not in cls.model_fields:
+            return None
+        annotation = cls.model_fields[part].annotation
+        cls = _model_class(annotation)
+    return cls
 
 
 @lru_cache(maxsize=1)
 def _defaults() -> dict:
-    return flatten(Scenario().model_dump(mode="json"))
+    return {k: p.value for k, p in flatten(Scenario().model_dump(mode="json")).items()}
 
 
 @lru_cache(maxsize=4096)
-def field_info(path: str) -> tuple[str, str, str]:
-    """(unit, source, description) of a dotted parameter path, from the schema (nearest field that has them)."""
-    obj: object = Scenario()
+def field_info(parts) -> tuple[str, str, str]:
+    """(unit, source, description) of a parameter from the schema (the nearest field that has them).
+
+    `parts` is a dotted path (``"services.reablement.places"``) or a :class:`Param`'s ``parts``.
+    """
+    if isinstance(parts, str):
+        parts = tuple(parts.split("."))
+    cls, annotation = Scenario, None
     unit = source = description = ""
-    for part in path.split("."):
-        if not isinstance(obj, BaseModel) or part not in type(obj).model_fields:
+    for part in parts:
+        if isinstance(part, tuple):
+            cls = _model_class(annotation, part[1]) if annotation is not None else None
+            continue
+        if cls is None or part not in cls.model_fields:
             break
-        f = type(obj).model_fields[part]
+        f = cls.model_fields[part]
         extra = f.json_schema_extra if isinstance(f.json_schema_extra, dict) else {}
         unit = extra.get("unit") or unit
         source = extra.get("source") or source
         description = f.description or description
-        obj = getattr(obj, part)
+        annotation = f.annotation
+        cls = _model_class(annotation)
     return unit, source, description
+
+
+def param_source(p: Param) -> str:
+    """Where a value comes from: the schema's source, else the intervention's evidence text."""
+    _, source, _ = field_info(p.parts)
+    if not source and p.evidence:
+        return f"evidence given: {p.evidence}"
+    if not source and p.parts and p.parts[0] == "run":
+        return "run setting"
+    return source
 
 
 def basis(source: str) -> str:
@@ -323,22 +426,54 @@ def basis(source: str) -> str:
     return "; ".join(BASIS[t] for t in m.group(1).split("/"))
 
 
-def differing(base: dict, other: dict) -> list[tuple[str, object, object]]:
-    """Parameters that differ between two resolved scenarios: (path, base value, other value)."""
+def differing(base: dict, other: dict) -> list[tuple[Param, object, object]]:
+    """Parameters that differ between two resolved scenarios: (param, base value, other value).
+
+    An intervention present on one side only shows the fields its scenario file sets (not its type's
+    defaults); names, descriptions and evidence texts are shown elsewhere.
+    """
     a, b = flatten(base), flatten(other)
-    paths = list(a) + [p for p in b if p not in a]
-    return [(p, a.get(p), b.get(p)) for p in paths
-            if p.split(".")[0] not in SKIP_PARAMETERS and a.get(p) != b.get(p)]
+    out = []
+    for key in list(a) + [k for k in b if k not in a]:
+        pa, pb = a.get(key), b.get(key)
+        p = pb or pa
+        if p.parts[0] in SKIP_PARAMETERS or p.text:
+            continue
+        va, vb = (pa.value if pa else None), (pb.value if pb else None)
+        if va == vb or ((pa is None or pb is None) and p.item_default):
+            continue
+        out.append((p, va, vb))
+    return out
 
 
-def section_sentence(path: str) -> tuple[str, str]:
-    parts = path.split(".")
-    for k in range(len(parts), 0, -1):
-        key = ".".join(parts[:k])
+INTERVENTION_TEXT = {
+    "capacity_change": "adds (or removes) places in a service as it matures; more places shorten waits, "
+                       "including for patients waiting in hospital to leave",
+    "seven_day_discharge": "moves the weekend discharge factor towards its target as it matures, so patients fit "
+                           "at a weekend go home that day",
+    "telehealth": "enrols eligible people up to its capacity as it matures and multiplies their crisis hazard by "
+                  "the ratio given",
+    "case_management": "case-manages the eligible people at highest predicted risk up to its caseload and "
+                       "multiplies their crisis hazard by the ratio given",
+}
+
+
+def section_sentence(p: Param) -> tuple[str, str]:
+    """(section, what it does in the model) for a changed parameter."""
+    parts = p.parts
+    for i, part in enumerate(parts):
+        if isinstance(part, tuple):  # an intervention
+            key = p.display.split("]", 1)[0] + "]"
+            kind = part[1]
+            return key, f"puts in place a {str(kind).replace('_', ' ')} intervention that " + INTERVENTION_TEXT.get(
+                kind, "acts through capacity, routing or crisis hazards")
+    names = [str(x) for x in parts]
+    for k in range(len(names), 0, -1):
+        key = ".".join(names[:k])
         if key in SECTION_TEXT:
-            return key, SECTION_TEXT[key]
-    _, _, description = field_info(path)
-    return parts[0], (description or "a setting of the model").rstrip(".").lower()
+            return key, "changes " + SECTION_TEXT[key]
+    _, _, description = field_info(parts)
+    return names[0], "changes " + (description or "a setting of the model").rstrip(".").lower()
 
 
 # --- content --------------------------------------------------------------------------------------
@@ -488,6 +623,32 @@ def impact_table(b: Batch, name: str) -> Table | None:
                  weights=[2.0, 0.9, 0.9, 1.5, 1.3])
 
 
+def ramp_up_table(b: Batch, name: str, items: list[dict]) -> Table | None:
+    """Capacity in place and effect level of each intervention by year (means across replications)."""
+    view = b.view
+    s = view.summary
+    years = view.years()
+    rows = []
+    for it in items:
+        key = intervention_key(str(it.get("name", "")))
+        for suffix, label, share in (("capacity", "capacity in place", False),
+                                     ("effect_level", "effect level (maturity x fade)", True)):
+            sub = s[(s["scenario"] == name) & (s["metric"] == f"{key}_{suffix}")]
+            if sub.empty:
+                continue
+            by_year = dict(zip(sub["year"], sub["mean"]))
+            cells = []
+            for y in years:
+                v = by_year.get(str(y))
+                cells.append(Cell("–" if not _finite(v) else (f"{float(v) * 100:.0f}%" if share
+                                                             else f"{float(v):,.1f}")))
+            rows.append([Cell(f"{it.get('name', '?')}: {label}", "strong"), *cells])
+    if not rows:
+        return None
+    return Table(["Ramp-up (mean of monthly values)", *[f"Year {y}" for y in years]], rows,
+                 weights=[2.2] + [1.0] * len(years), small=len(years) > 5)
+
+
 def value_case(b: Batch, name: str, figures: dict) -> list:
     view = b.view
     out: list = [PageBreak(), Heading(f"Value case: {name}", 2, f"case-{view.others.index(name) + 1}")]
@@ -497,20 +658,31 @@ def value_case(b: Batch, name: str, figures: dict) -> list:
     description = (res or {}).get("description") or ""
     out.append(Para(description.strip() or "No description was given in the scenario file.",
                     "quote" if description.strip() else "note"))
+    items = [i for i in ((res or {}).get("interventions") or []) if isinstance(i, dict)]
+    if items:
+        lines = []
+        for it in items:
+            desc = (it.get("description") or "").strip()
+            lines.append(f"{it.get('name', '?')} ({str(it.get('type', '?')).replace('_', ' ')}), from "
+                         f"{it.get('start', '?')}, funded by {str(it.get('funded_by', '?')).replace('_', ' ')}"
+                         + (f": {desc}" if desc else "") + f" Evidence given: {it.get('evidence') or 'none'}.")
+        out.append(Bullets(lines))
+        ramp = ramp_up_table(b, name, items)
+        if ramp is not None:
+            out.append(ramp)
     diffs = differing(base or {}, res or {})
     size, default_size = (res or {}).get("population", {}).get("size"), _defaults().get("population.size")
     if diffs and size and size != default_size:
-        out.append(Para(f"Capacities and flows below are scaled to the modelled place of {size:,} people "
+        out.append(Para(f"Service capacities and flows below are scaled to the modelled place of {size:,} people "
                         f"(the default place has {default_size:,}), so they can be smaller than the numbers in "
                         "the description.", "note"))
     file = next((s.get("file") for s in view.manifest.get("scenarios", []) if s["name"] == name), None)
     if diffs:
         rows = []
-        for path, a, bval in diffs:
-            unit, source, _ = field_info(path)
-            if not source and path.startswith("run."):
-                source = "run setting"
-            rows.append([Cell(path, mono=True), Cell(fmt_param(a)), Cell(fmt_param(bval), "strong"),
+        for p, a, bval in diffs:
+            unit, _, _ = field_info(p.parts)
+            source = param_source(p)
+            rows.append([Cell(p.display, mono=True), Cell(fmt_param(a)), Cell(fmt_param(bval), "strong"),
                          Cell(unit or "–"), Cell(source or "no source recorded", "" if source else "bad")])
         out.append(Table(["Parameter", "Baseline", "This scenario", "Unit", "Source of the baseline value"], rows,
                          weights=[2.0, 0.9, 0.9, 0.9, 2.6],
@@ -518,10 +690,10 @@ def value_case(b: Batch, name: str, figures: dict) -> list:
                                  f"values come from {file or 'its scenario file'}."))
         out.append(Heading("How it works in the model", 3))
         seen: dict[str, str] = {}
-        for path, _, _ in diffs:
-            key, text = section_sentence(path)
+        for p, _, _ in diffs:
+            key, text = section_sentence(p)
             seen.setdefault(key, text)
-        out.append(Bullets([f"{key}: changes {text}." for key, text in seen.items()]))
+        out.append(Bullets([f"{key}: {text}." for key, text in seen.items()]))
     else:
         out.append(Para("No setting differs from the baseline: any difference in results is chance alone.",
                         "warn"))
@@ -542,12 +714,14 @@ def assumptions(b: Batch) -> list:
     view = b.view
     defaults = _defaults()
     values: dict[str, dict[str, object]] = {}
-    for s in view.manifest.get("scenarios", []):
-        for path, v in flatten(s.get("resolved") or {}).items():
-            if path.split(".")[0] in SKIP_PARAMETERS:
+    params: dict[str, Param] = {}
+    for sc in view.manifest.get("scenarios", []):
+        for key, p in flatten(sc.get("resolved") or {}).items():
+            if p.parts[0] in SKIP_PARAMETERS or p.text or (key not in defaults and p.item_default):
                 continue
-            if path not in defaults or defaults[path] != v:
-                values.setdefault(path, {})[s["name"]] = v
+            if key not in defaults or defaults[key] != p.value:
+                values.setdefault(key, {})[sc["name"]] = p.value
+                params.setdefault(key, p)
     out: list = [PageBreak(), Heading("Assumptions and evidence", 2, "assumptions"),
                  Para("Every parameter that differs from the schema's default place in any scenario of this "
                       "batch, with the source of the default. Source tags: R read in a published source, "
@@ -558,12 +732,13 @@ def assumptions(b: Batch) -> list:
     default_size = defaults.get("population.size")
     if any(v is not None and v != default_size for v in sizes.values()):
         size = next(v for v in sizes.values() if v is not None)
-        out.append(Para(f"This batch models a place of {size:,} people instead of {default_size:,}: capacities "
-                        "and community flows were scaled in proportion, so they appear below.", "note"))
+        out.append(Para(f"This batch models a place of {size:,} people instead of {default_size:,}: service "
+                        "capacities and community flows were scaled in proportion, so they appear below.", "note"))
     names = [s["name"] for s in view.manifest.get("scenarios", [])]
     rows = []
     for path, per in values.items():
-        unit, source, _ = field_info(path)
+        unit, _, _ = field_info(params[path].parts)
+        source = param_source(params[path])
         full = {n: per.get(n, defaults.get(path)) for n in names}
         distinct = {repr(v) for v in full.values()}
         if len(distinct) == 1:
@@ -572,6 +747,8 @@ def assumptions(b: Batch) -> list:
             shown = "\n".join(f"{n}: {fmt_param(v)}" for n, v in full.items())
         if path.startswith("run."):
             src, src_tone, why, why_tone = source or "run setting", "", "run setting (not evidence)", "muted"
+        elif source.startswith("evidence given: "):
+            src, src_tone, why, why_tone = source, "", basis(source.split(": ", 1)[1]), "muted"
         elif source:
             src, src_tone = source, ""
             why, why_tone = basis(source), ("muted" if source.strip().startswith(("A", "M")) else "")
@@ -1140,29 +1317,41 @@ def load(batch: Path) -> Batch:
 def write_report(batch: Path, *, plots_too: bool = True) -> list[Path]:
     """Write ``<batch>/report.html`` and ``<batch>/report.pdf`` from the saved batch files.
 
-    With ``plots_too`` (the default) the same figures are also written to ``<batch>/plots`` as PNG and
-    SVG, so a caller needs no separate :func:`plots.draw_all`. Returns the report files first, then
-    the plot files.
+    The figures are those of :func:`plots.figure_specs`. When ``<batch>/plots`` already holds them
+    for the batch exactly as it is now (drawn by :func:`plots.draw_all` or an earlier report) they
+    are embedded as they are; otherwise they are drawn, and with ``plots_too`` (the default) also
+    written to ``<batch>/plots`` as PNG and SVG, so a caller needs no separate ``draw_all``.
+    Returns the report files first, then the plot files written or found.
     """
     import matplotlib
 
     batch = Path(batch)
     b = load(batch)
-    figures: dict = {}
-    images: dict[str, bytes] = {}
+    specs = {spec.name: spec for spec in plots.figure_specs(b.view)}
+    images = plots.cached_pngs(batch)
     plot_files: list[Path] = []
-    for spec in plots.figure_specs(b.view):
-        fig = plots.build(spec)
-        if fig is None:
-            continue
-        figures[spec.name] = spec
-        images[spec.name] = plots.render(fig, "png")
+    if images is not None and set(images) <= set(specs):
+        figures = {name: specs[name] for name in specs if name in images}
+        for name in figures:
+            plot_files += [p for p in (batch / "plots" / f"{name}.png", batch / "plots" / f"{name}.svg")
+                           if p.is_file()]
+    else:
+        key = plots.fingerprint(batch)
+        figures, images = {}, {}
+        for name, spec in specs.items():
+            fig = plots.build(spec)
+            if fig is None:
+                continue
+            figures[name] = spec
+            images[name] = plots.render(fig, "png")
+            if plots_too:
+                png = batch / "plots" / f"{name}.png"
+                output.atomic_write_bytes(png, images[name])
+                svg = batch / "plots" / f"{name}.svg"
+                output.atomic_write_bytes(svg, plots.render(fig, "svg"))
+                plot_files += [png, svg]
         if plots_too:
-            png = batch / "plots" / f"{spec.name}.png"
-            output.atomic_write_bytes(png, images[spec.name])
-            svg = batch / "plots" / f"{spec.name}.svg"
-            output.atomic_write_bytes(svg, plots.render(fig, "svg"))
-            plot_files += [png, svg]
+            plots.remember(batch, list(figures), key)
     blocks = document(b, figures)
     html_path, pdf_path = batch / "report.html", batch / "report.pdf"
     output.atomic_write_text(html_path, render_html(blocks, images))

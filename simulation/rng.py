@@ -17,9 +17,13 @@ STREAMS: dict[str, str] = {
     "population.initial": "ages, sexes, segments and latent risk of the starting population",
     "population.year": "deaths, segment progression and entrants, one child per simulated year",
     "demand.crises": "candidate crises and their pre-drawn uniforms, one child per month",
-    "services.durations": "package and placement durations drawn when a stay starts",
+    "demand.dynamic": "crises made during a run (after a discharge, after reablement, terminal admissions)",
+    "end_of_life": "terminal admissions and place of death, one child per year",
+    "services.durations": "package, episode and stay durations drawn when they start",
+    "services.initial": "people in care homes and on home care at the start of the warm-up",
     "services.community": "community referrals to reablement, home care and care homes",
-    "risk.prediction": "noise of the predicted-risk score",
+    "risk.prediction": "noise of the predicted-risk score, one child per scoring day",
+    "intervention.<name>": "enrolment of an intervention's cohort, one child per update day",
 }
 
 

@@ -26,8 +26,10 @@ from typing import Any, Iterator
 import annotated_types as at
 from pydantic import BaseModel
 from pydantic.fields import FieldInfo
+from pydantic_core import PydanticUndefined
 
 from .fields import ACUITIES, AGE_BANDS, SEGMENTS, ProbabilityTable
+from .interventions import Eligibility
 from .schema import Scenario, SegmentPrevalence
 from .yamlio import MAX_ABS_INT, WHOLE_VALUE_KEYS
 
@@ -41,6 +43,13 @@ GENERATED_NOTE = (
 #: Rules enforced by model validators that the annotations cannot show.
 _MODEL_RULES: dict[type, str] = {
     SegmentPrevalence: "in each age band ltc + complex + frailty must not exceed 1 (healthy is the rest)",
+}
+#: The same for groups of settings that get their own section.
+_SECTION_RULES: dict[type, str] = {
+    Eligibility: "`max_age` must not be below `min_age`, and `segments` must name at least one segment.",
+}
+_LIST_RULES: dict[str, str] = {
+    "interventions": "Every intervention of a scenario needs its own `name`.",
 }
 
 
@@ -139,6 +148,12 @@ def _flow(value: Any) -> str:
 
 def _default_text(value: Any) -> str:
     """A default for a table cell: scalars and flat tables inline, tables of tables one line each."""
+    if value is REQUIRED:
+        return "*required*"
+    if isinstance(value, (list, tuple)):
+        return "`[" + ", ".join(_flow(v) for v in value) + "]`"
+    if isinstance(value, dict):
+        return "`{" + ", ".join(f"{k}: {_flow(v)}" for k, v in value.items()) + "}`"
     if isinstance(value, BaseModel):
         fields = type(value).model_fields
         if any(isinstance(getattr(value, n), BaseModel) for n in fields):
@@ -162,6 +177,23 @@ def _source_text(source: str) -> str:
         return "evidence: " + ", ".join(f"[{k}](evidence.md#{k})" for k in m.group(1).split(", "))
 
     return _EVIDENCE.sub(link, source)
+
+
+def _field_default(info: FieldInfo) -> Any:
+    """A field's default without an instance: the value, the factory's value, or REQUIRED."""
+    if info.default_factory is not None:
+        return info.default_factory()
+    if info.default is PydanticUndefined or info.default is Ellipsis:
+        return REQUIRED
+    return info.default
+
+
+class _Required:
+    def __repr__(self) -> str:
+        return "REQUIRED"
+
+
+REQUIRED = _Required()
 
 
 def _cell(text: str) -> str:
@@ -213,14 +245,32 @@ def allowed_text(annotation: Any, metadata: list[Any] | None = None) -> str:
     metadata = list(metadata or []) + found
     variants = _distribution_variants(tp)
     if variants:
-        kinds = ", ".join(f"`{_literal(v.model_fields['dist'].annotation)[0]}`" for v in variants)
+        kinds = ", ".join(f"`{_tag(v)}`" for v in variants)
         return f"a distribution: `dist` one of {kinds} (see [Distributions](#distributions))"
-    args = _union_args(tp)
-    if args:
-        return " or ".join(allowed_text(a) for a in args)
+    if typing.get_origin(tp) in (typing.Union, types.UnionType):
+        args = list(typing.get_args(tp))
+        optional = type(None) in args
+        args = [a for a in args if a is not type(None)]
+        literals = [v for a in args for v in _literal(a)]
+        plain = [a for a in args if not _literal(a)]
+        parts = [allowed_text(a) for a in plain]
+        if literals:
+            parts.append(_one_of(literals))
+        text = " or ".join(parts)
+        return text + (" or empty (`null`)" if optional else "")
     literal = _literal(tp)
     if literal:
-        return " or ".join(f"`{v}`" for v in literal)
+        return _one_of(literal)
+    origin = typing.get_origin(tp)
+    if origin in (list, tuple, set, frozenset):
+        (item,) = typing.get_args(tp)[:1] or (Any,)
+        items = _section_variants(item)
+        if items:
+            return "a list of " + ", ".join(f"`{_tag(v)}`" for v in items) + " items (see below)"
+        return f"a list, each item {allowed_text(item)}"
+    if origin is dict:
+        key, value = typing.get_args(tp)
+        return f"a mapping of names to {allowed_text(value)}"
     if _is_model(tp):
         return _table_allowed(tp)
     if tp is bool:
@@ -239,6 +289,30 @@ def allowed_text(annotation: Any, metadata: list[Any] | None = None) -> str:
     if tp is dt.date:
         return "date (YYYY-MM-DD)"
     return getattr(tp, "__name__", str(tp))
+
+
+def _one_of(values: list[Any]) -> str:
+    shown = [f"`{v}`" for v in values]
+    return shown[0] if len(shown) == 1 else "one of " + ", ".join(shown)
+
+
+def _tag(model: type[BaseModel]) -> Any:
+    """The value of a variant's discriminator field (``dist`` or ``type``)."""
+    for name in ("dist", "type"):
+        info = model.model_fields.get(name)
+        if info is not None and _literal(info.annotation):
+            return _literal(info.annotation)[0]
+    return model.__name__
+
+
+def _section_variants(tp: Any) -> list[type[BaseModel]] | None:
+    """The models of a (union of) models whose fields are described settings, else None."""
+    tp = _strip(tp)[0]
+    args = _union_args(tp) or [tp]
+    models = [_strip(a)[0] for a in args]
+    if models and all(_is_model(m) and _is_section(m) for m in models):
+        return models
+    return None
 
 
 def _literal(tp: Any) -> list[Any]:
@@ -279,62 +353,133 @@ def _key_set(names: list[str]) -> str:
 # --------------------------------------------------------------------------- walking the schema
 
 
-def _rows(model: type[BaseModel], value: BaseModel, prefix: str) -> tuple[list[str], list[tuple[str, type[BaseModel], BaseModel, FieldInfo]]]:
-    """Table rows of a section's own settings, and its sub-sections."""
-    rows: list[str] = []
-    sections = []
-    for name, info in model.model_fields.items():
-        path = f"{prefix}.{name}" if prefix else name
-        sub = _field_model(info)
-        current = getattr(value, name)
-        if sub is not None and _is_section(sub):
-            sections.append((path, sub, current, info))
-            continue
-        extra = info.json_schema_extra if isinstance(info.json_schema_extra, dict) else {}
-        unit = extra.get("unit") or ""
-        source = extra.get("source") or ""
-        allowed = allowed_text(info.annotation, info.metadata)
-        rows.append(
-            "| "
-            + " | ".join(
-                _cell(c)
-                for c in (
-                    f"`{path}`",
-                    info.description or "",
-                    unit,
-                    _default_text(current),
-                    allowed,
-                    _source_text(source),
-                )
-            )
-            + " |"
-        )
-    return rows, sections
+def _row(path: str, info: FieldInfo | None, default: Any, *, meaning: str = "", allowed: str | None = None) -> str:
+    extra = info.json_schema_extra if info is not None and isinstance(info.json_schema_extra, dict) else {}
+    cells = (
+        f"`{path}`",
+        meaning or (info.description if info is not None else "") or "",
+        extra.get("unit") or "",
+        _default_text(default),
+        allowed if allowed is not None else allowed_text(info.annotation, info.metadata),
+        _source_text(extra.get("source") or ""),
+    )
+    return "| " + " | ".join(_cell(c) for c in cells) + " |"
 
 
 _HEADER = "| setting | meaning | unit | default | allowed values | source of the default |\n|---|---|---|---|---|---|"
 
 
-def _section(path: str, model: type[BaseModel], value: BaseModel, info: FieldInfo | None, level: int, out: list[str]) -> None:
-    out.append(f"{'#' * min(level, 6)} " + (f"`{path}`" if path else "Top level"))
-    out.append("")
-    doc = (model.__doc__ or "").strip().splitlines()[0] if path and model.__doc__ else ""
-    intro = doc or (info.description if info is not None and info.description else "")
-    if intro:
-        out.append(intro)
-        out.append("")
-    rows, sections = _rows(model, value, path)
+def _default_of(value: BaseModel | None, name: str, info: FieldInfo) -> Any:
+    return getattr(value, name) if value is not None else _field_default(info)
+
+
+def _table(rows: list[str], out: list[str]) -> None:
     if rows:
         out.append(_HEADER)
         out.extend(rows)
         out.append("")
-    for sub_path, sub, sub_value, sub_info in sections:
-        # the top level's own settings and its sections are siblings
-        _section(sub_path, sub, sub_value, sub_info, level + 1 if path else level, out)
+
+
+def _heading(level: int, title: str, out: list[str]) -> None:
+    out.append(f"{'#' * min(level, 6)} {title}")
+    out.append("")
+
+
+def _section(
+    path: str, model: type[BaseModel], value: BaseModel | None, info: FieldInfo | None, level: int, out: list[str],
+    *, names: list[str] | None = None, title: str | None = None,
+) -> None:
+    """A heading, a table of the model's own settings, then a sub-section per nested group of settings."""
+    _heading(level, title or (f"`{path}`" if path else "Top level"), out)
+    doc = (model.__doc__ or "").strip().split("\n\n")[0].replace("\n", " ") if path and model.__doc__ else ""
+    intro = doc or (info.description if info is not None and info.description else "")
+    if intro:
+        out.extend([intro, ""])
+    if model in _SECTION_RULES:
+        out.extend([f"Rule: {_SECTION_RULES[model]}", ""])
+    rows: list[str] = []
+    later: list[tuple] = []
+    for name in names if names is not None else list(model.model_fields):
+        field = model.model_fields[name]
+        here = f"{path}.{name}" if path else name
+        default = _default_of(value, name, field)
+        sub = _field_model(field)
+        items = _list_items(field)
+        if sub is not None and _is_section(sub):
+            later.append(("section", here, sub, default, field))
+            continue
+        rows.append(_row(here, field, default))
+        if items:
+            later.append(("list", here, items, field))
+    _table(rows, out)
+    # the top level's own settings and its sections are siblings
+    deeper = level + 1 if path else level
+    for entry in later:
+        if entry[0] == "section":
+            _, here, sub, default, field = entry
+            _section(here, sub, default if isinstance(default, BaseModel) else None, field, deeper, out)
+        else:
+            _, here, items, field = entry
+            _list_section(here, items, field, deeper, out)
+
+
+def _list_items(info: FieldInfo) -> list[type[BaseModel]] | None:
+    tp = _strip(info.annotation)[0]
+    if typing.get_origin(tp) in (list, tuple):
+        args = typing.get_args(tp)
+        return _section_variants(args[0]) if args else None
+    return None
+
+
+def _discriminator(variants: list[type[BaseModel]]) -> str | None:
+    for name in ("type", "dist"):
+        if all(name in v.model_fields and _literal(v.model_fields[name].annotation) for v in variants):
+            return name
+    return None
+
+
+def _list_section(path: str, variants: list[type[BaseModel]], info: FieldInfo, level: int, out: list[str]) -> None:
+    """The items of a list of settings: fields every kind has, then each kind's own."""
+    item = f"{path}[]"
+    disc = _discriminator(variants)
+    _heading(level, f"`{item}`", out)
+    kinds = ", ".join(f"`{_tag(v)}`" for v in variants)
+    intro = f"Each item of `{path}` is a mapping"
+    if disc:
+        intro += f" whose `{disc}` ({kinds}) chooses its kind"
+    intro += (
+        f". `{item}.x` below stands for the setting `x` of any item (`{path}[0].x` for the first one, "
+        "as a sweep names it). Fields every kind has:"
+    )
+    out.extend([intro, ""])
+    if path in _LIST_RULES:
+        out.extend([f"Rule: {_LIST_RULES[path]}", ""])
+    common = [n for n in variants[0].model_fields if n != disc and all(n in v.model_fields for v in variants)]
+    rows = []
+    if disc:
+        rows.append(_row(f"{item}.{disc}", None, REQUIRED, meaning="Which kind of item this is; it decides which "
+                         "other fields the item takes.", allowed=_one_of([_tag(v) for v in variants])))
+    first = variants[0]
+    later = []
+    for name in common:
+        field = first.model_fields[name]
+        sub = _field_model(field)
+        if sub is not None and _is_section(sub):
+            later.append((name, sub, field))
+            continue
+        rows.append(_row(f"{item}.{name}", field, _field_default(field)))
+    _table(rows, out)
+    for name, sub, field in later:
+        default = _field_default(field)
+        _section(f"{item}.{name}", sub, default if isinstance(default, BaseModel) else None, field, level + 1, out)
+    for variant in variants:
+        own = [n for n in variant.model_fields if n != disc and n not in common]
+        title = f"`{item}` with `{disc}: {_tag(variant)}`" if disc else f"`{item}`: {variant.__name__}"
+        _section(item, variant, None, None, level + 1, out, names=own, title=title)
 
 
 def _dump_leaves(value: Any, prefix: str = "") -> Iterator[tuple[str, Any]]:
-    if isinstance(value, dict):
+    if isinstance(value, dict) and value:
         for key, child in value.items():
             yield from _dump_leaves(child, f"{prefix}.{key}" if prefix else key)
     else:
@@ -345,18 +490,27 @@ def leaf_paths(model: type[BaseModel] = Scenario, prefix: str = "") -> list[str]
     """Dotted path of every leaf field of the schema.
 
     A leaf is a field that is not a nested model; a distribution is a leaf
-    (its fields depend on its ``dist``), and so are its own fields as found in
-    the default scenario (see :func:`default_leaves`).
+    (its fields depend on its ``dist``; see :func:`default_leaves` for those
+    of the default), and so is a list or mapping of plain values. The fields
+    of the items of a list of settings are written ``path[].field``.
     """
     paths: list[str] = []
     for name, info in model.model_fields.items():
         path = f"{prefix}.{name}" if prefix else name
         sub = _field_model(info)
+        items = _list_items(info)
         if sub is not None:
             paths.extend(leaf_paths(sub, path))
+        elif items:
+            paths.append(path)
+            disc = _discriminator(items)
+            if disc:
+                paths.append(f"{path}[].{disc}")
+            for variant in items:
+                paths.extend(p for p in leaf_paths(variant, f"{path}[]") if p != f"{path}[].{disc}")
         else:
             paths.append(path)
-    return paths
+    return list(dict.fromkeys(paths))
 
 
 def default_leaves() -> list[tuple[str, Any]]:
@@ -419,6 +573,19 @@ services:
   A mapping without `dist` is merged: `zero_day_stay_hours: {{mean: 10.0}}`
   changes the mean and keeps the kind and the other fields.
 - A file without `extends` starts from the defaults listed here.
+- `interventions` is a list (of changes that start on a date and ramp up),
+  so a file that gives it replaces the parent's list whole:
+
+  ```yaml
+  extends: baseline.yaml
+  name: reablement expansion
+  interventions:
+    - type: capacity_change
+      name: reablement expansion
+      start: 2025-04-01
+      service: reablement
+      change: 34
+  ```
 - `python run_scenarios.py validate FILE` checks a file and prints every
   problem as `FILE:LINE:COLUMN: dotted.path: what is wrong`.
 

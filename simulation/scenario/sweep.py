@@ -35,7 +35,9 @@ Rules
     description.
 ``grid`` / ``zip``
     Map a dotted setting path (as in ``docs/scenario-reference.md``, e.g.
-    ``services.acute.beds``) to a non-empty list of values. At least one of
+    ``services.acute.beds``; an item of a list by its index from 0, e.g.
+    ``interventions[0].change``, which the base must have) to a non-empty
+    list of values. At least one of
     them must be given; a ``grid`` that is given must not be empty; all ``zip``
     lists must have the same length; a path may be swept once only and not
     inside another swept path; ``name`` cannot be swept (use the template).
@@ -53,6 +55,7 @@ Public API
 ----------
 ``is_sweep_file(path) -> bool``
 ``expand_sweep(path, *, allow_outside=False, max_scenarios=50, force=False) -> list[Scenario]``
+``parse_path(text) -> list[str | int] | None`` (``"interventions[0].change"`` -> ``["interventions", 0, "change"]``)
 ``sweep_points(...) -> list[SweepPoint]`` (the same, with each point's values and hash)
 ``load_inputs(paths, *, allow_outside=False, force=False) -> list[tuple[str, Scenario]]``
     Scenario and sweep files together (what ``run`` and ``validate`` need),
@@ -97,6 +100,7 @@ __all__ = [
     "expand_sweep",
     "is_sweep_file",
     "load_inputs",
+    "parse_path",
     "sweep_points",
 ]
 
@@ -144,15 +148,24 @@ def _strip(tp: Any) -> Any:
     return tp
 
 
-def _models_of(annotation: Any) -> list[type[BaseModel]]:
-    """The models an annotation may hold (every variant of a union of models)."""
+def _unwrap(annotation: Any) -> list[Any]:
+    """The concrete types an annotation may hold (``Annotated``, unions and ``None`` taken apart)."""
     tp = _strip(annotation)
     if typing.get_origin(tp) in (typing.Union, types.UnionType):
-        out: list[type[BaseModel]] = []
+        out: list[Any] = []
         for arg in typing.get_args(tp):
-            out.extend(m for m in _models_of(arg) if m not in out)
+            if arg is not type(None):
+                out.extend(t for t in _unwrap(arg) if t not in out)
         return out
-    return [tp] if isinstance(tp, type) and issubclass(tp, BaseModel) else []
+    return [tp]
+
+
+def _is_model(tp: Any) -> bool:
+    return isinstance(tp, type) and issubclass(tp, BaseModel)
+
+
+def _is_list(tp: Any) -> bool:
+    return typing.get_origin(tp) in (list, tuple) and bool(typing.get_args(tp))
 
 
 def _fields_of(models: Sequence[type[BaseModel]]) -> dict[str, list[Any]]:
@@ -163,16 +176,18 @@ def _fields_of(models: Sequence[type[BaseModel]]) -> dict[str, list[Any]]:
     return fields
 
 
-def _all_paths(models: Sequence[type[BaseModel]], prefix: str = "", depth: int = 0) -> list[str]:
+def _all_paths(annotations: Sequence[Any], prefix: str = "", depth: int = 0) -> list[str]:
     if depth > 12:
         return []
+    concrete = [t for a in annotations for t in _unwrap(a)]
     out: list[str] = []
-    for name, annotations in _fields_of(models).items():
+    items = [typing.get_args(t)[0] for t in concrete if _is_list(t)]
+    if items:
+        out.extend(_all_paths(items, f"{prefix}[0]", depth + 1))
+    for name, annotations_below in _fields_of([t for t in concrete if _is_model(t)]).items():
         path = f"{prefix}.{name}" if prefix else name
         out.append(path)
-        subs = [m for a in annotations for m in _models_of(a)]
-        if subs:
-            out.extend(_all_paths(subs, path, depth + 1))
+        out.extend(_all_paths(annotations_below, path, depth + 1))
     return out
 
 
@@ -182,32 +197,57 @@ _SCHEMA_PATHS: list[str] | None = None
 def _schema_paths() -> list[str]:
     global _SCHEMA_PATHS
     if _SCHEMA_PATHS is None:
-        _SCHEMA_PATHS = _all_paths([Scenario])
+        _SCHEMA_PATHS = list(dict.fromkeys(_all_paths([Scenario])))
     return _SCHEMA_PATHS
+
+
+_PART = re.compile(r"([^.\[\]\s]+)((?:\[\d+\])*)")
+
+
+def parse_path(text: str) -> list[str | int] | None:
+    """``"interventions[0].change"`` -> ``["interventions", 0, "change"]``; None when it is not a path."""
+    if not isinstance(text, str) or not text:
+        return None
+    parts: list[str | int] = []
+    for piece in text.split("."):
+        m = _PART.fullmatch(piece)
+        if not m:
+            return None
+        parts.append(m.group(1))
+        parts.extend(int(i) for i in re.findall(r"\[(\d+)\]", m.group(2)))
+    return parts
 
 
 def _path_problem(path: str) -> str | None:
     """Why ``path`` is not a setting of the schema (with a suggestion), or None when it is."""
-    if not isinstance(path, str) or not path.strip():
-        return "a setting path must be text such as 'services.acute.beds'"
-    parts = path.split(".")
-    if any(not p for p in parts):
-        return f"{path!r} is not a dotted setting path (an empty part between dots)"
-    models: list[type[BaseModel]] = [Scenario]
+    parts = parse_path(path)
+    if parts is None:
+        return f"{path!r} is not a dotted setting path such as 'services.acute.beds' or 'interventions[0].change'"
+    annotations: list[Any] = [Scenario]
     for i, part in enumerate(parts):
-        where = ".".join(parts[:i])
+        where = format_path(parts[:i])
+        concrete = [t for a in annotations for t in _unwrap(a)]
+        if isinstance(part, int):
+            items = [typing.get_args(t)[0] for t in concrete if _is_list(t)]
+            if not items:
+                return f"unknown setting path {path!r}: {where!r} is not a list"
+            annotations = items
+            continue
+        models = [t for t in concrete if _is_model(t)]
         if not models:
+            if any(_is_list(t) for t in concrete):
+                return f"unknown setting path {path!r}: {where!r} is a list; name one item, e.g. '{where}[0].{part}'"
             return f"unknown setting path {path!r}: {where!r} is a single value and holds no settings"
         fields = _fields_of(models)
         if part not in fields:
-            close = difflib.get_close_matches(path, _schema_paths(), n=1, cutoff=0.75)
+            close = difflib.get_close_matches(format_path(parts), _schema_paths(), n=1, cutoff=0.75)
             if not close:
-                near = difflib.get_close_matches(part, list(fields), n=1, cutoff=0.6)
-                close = [".".join(parts[:i] + near[:1])] if near else []
+                near = difflib.get_close_matches(str(part), list(fields), n=1, cutoff=0.6)
+                close = [format_path(list(parts[:i]) + near[:1])] if near else []
             hint = f" — did you mean {close[0]!r}?" if close else ""
             inside = f"{where!r}" if where else "the top level"
             return f"unknown setting path {path!r}: {inside} has no setting {part!r}{hint}"
-        models = [m for a in fields[part] for m in _models_of(a)]
+        annotations = fields[part]
     return None
 
 
@@ -244,13 +284,18 @@ def _template_problems(template: str, swept: Sequence[str]) -> list[str]:
         if token in ("{", "}"):
             problems.append(f"unmatched {token!r} in the template (write {token * 2!r} for a literal brace)")
             continue
-        key = m.group(1).strip()
+        key = _canonical(m.group(1).strip())
         if key not in swept:
             close = difflib.get_close_matches(key, list(swept), n=1, cutoff=0.6)
             hint = f" — did you mean {{{close[0]}}}?" if close else ""
             shown = ", ".join("{" + s + "}" for s in swept)
             problems.append(f"{{{key}}} is not a swept setting (the template may use {shown}){hint}")
     return problems
+
+
+def _canonical(path: str) -> str:
+    parts = parse_path(path)
+    return format_path(parts) if parts is not None else path
 
 
 def _render(template: str, values: Mapping[str, Any]) -> str:
@@ -260,7 +305,7 @@ def _render(template: str, values: Mapping[str, Any]) -> str:
             return "{"
         if token == "}}":
             return "}"
-        return _value_text(values[m.group(1).strip()])
+        return _value_text(values[_canonical(m.group(1).strip())])
 
     return _PLACEHOLDER.sub(sub, template)
 
@@ -274,9 +319,11 @@ def _describe(values: Mapping[str, Any]) -> str:
 
 @dataclass
 class _Axis:
-    path: str
+    path: str  # canonical dotted path of the setting
     values: list[Any]
     item_paths: list[str]  # path of each value in the sweep file (keys of its LocationMap)
+    section: str = "grid"  # grid or zip
+    key: str = ""  # the setting's key as written in the sweep file
 
 
 @dataclass
@@ -360,13 +407,14 @@ def _read_spec(path: str, problems: list[Problem]) -> _Spec:
             if why:
                 add(parts, why)
                 continue
-            if setting in _NOT_SWEPT:
+            canonical = _canonical(setting)
+            if canonical in _NOT_SWEPT:
                 add(parts, f"{setting!r} cannot be swept: the names come from the 'name' template")
                 continue
-            clash = next((s for s in seen if s == setting or s.startswith(setting + ".") or setting.startswith(s + ".")), None)
+            clash = next((s for s in seen if _under(s, canonical) or _under(canonical, s)), None)
             if clash is not None:
-                what = "is also swept" if clash == setting else f"overlaps {clash!r}"
-                add(parts, f"{setting!r} {what} in {seen[clash]}; sweep each setting once")
+                what = "is also swept" if clash == canonical else f"overlaps {clash!r}"
+                add(parts, f"{canonical!r} {what} in {seen[clash]}; sweep each setting once")
                 continue
             if not isinstance(values, list):
                 add(parts, f"must be a list of values, e.g. [{_value_text(values)}] (got {_value_text(values)})", key=False)
@@ -374,8 +422,8 @@ def _read_spec(path: str, problems: list[Problem]) -> _Spec:
             if not values:
                 add(parts, "the list of values is empty; give at least one value", key=False)
                 continue
-            seen[setting] = section
-            axes.append(_Axis(setting, values, [format_path(parts + [i]) for i in range(len(values))]))
+            seen[canonical] = section
+            axes.append(_Axis(canonical, values, [format_path(parts + [i]) for i in range(len(values))], section, setting))
         setattr(spec, section, axes)
 
     if spec.zip:
@@ -440,10 +488,13 @@ def _load_base(spec: _Spec, allow_outside: bool) -> tuple[dict, LocationMap]:
 _MISSING = object()
 
 
-def _default_at(parts: Sequence[str]) -> Any:
+def _default_at(parts: Sequence[str | int]) -> Any:
     value: Any = _defaults()
     for part in parts:
-        if not isinstance(value, dict) or part not in value:
+        if isinstance(part, int):
+            if not isinstance(value, list) or part >= len(value):
+                return _MISSING
+        elif not isinstance(value, dict) or part not in value:
             return _MISSING
         value = value[part]
     return copy.deepcopy(value)
@@ -459,16 +510,41 @@ def _defaults() -> dict:
     return _DEFAULTS
 
 
+def _child_or_default(node: Any, parts: Sequence[str | int], i: int) -> Any:
+    """``node[parts[i]]``, or the schema default there when the base leaves it out."""
+    part = parts[i]
+    if isinstance(part, int):
+        return node[part] if isinstance(node, list) and part < len(node) else _MISSING
+    child = node.get(part, _MISSING) if isinstance(node, dict) else _MISSING
+    return child if child is not _MISSING else _default_at(parts[: i + 1])
+
+
+def _missing_item(data: dict, path: str) -> str | None:
+    """Why a path naming a list item (``interventions[2].change``) has no such item in the base, or None."""
+    parts = parse_path(path) or []
+    node: Any = data
+    for i, part in enumerate(parts[:-1]):
+        child = _child_or_default(node, parts, i)
+        if child is _MISSING:
+            where = format_path(parts[:i])
+            if isinstance(part, int):
+                count = len(node) if isinstance(node, list) else 0
+                return (f"the base scenario has {count} item{'s' if count != 1 else ''} in {where!r}, "
+                        f"so there is no {format_path(parts[: i + 1])!r}")
+            return None
+        node = child
+    return None
+
+
 def _set(data: dict, path: str, value: Any) -> None:
     """Set a dotted path in ``data`` (a fresh copy), filling a missing mapping from the schema default."""
-    parts = path.split(".")
-    node = data
+    parts = parse_path(path) or [path]
+    node: Any = data
     for i, part in enumerate(parts[:-1]):
-        child = node.get(part, _MISSING) if isinstance(node, dict) else _MISSING
-        if not isinstance(child, dict):
-            default = _default_at(parts[: i + 1])
-            child = default if isinstance(default, dict) else {}
-            node[part] = child
+        child = _child_or_default(node, parts, i)
+        if not isinstance(child, (dict, list)):
+            child = {}
+        node[part] = child
         node = child
     node[parts[-1]] = copy.deepcopy(value)
 
@@ -505,7 +581,7 @@ def _point_provenance(base: LocationMap, spec: _Spec, placed: Mapping[str, str])
 def _relocate(problem: Problem, placed: Mapping[str, str], spec: _Spec) -> Problem:
     """Put a point's problem about a whole table or section at the swept value inside it."""
     loc = Location(problem.file, problem.line, problem.column)
-    swept_inside = [s for s in placed if problem.path and s.startswith(problem.path + ".")]
+    swept_inside = [s for s in placed if problem.path and s != problem.path and _under(s, problem.path)]
     if swept_inside:  # a rule about a whole table or section (e.g. branches must sum to 1)
         loc = spec.locations.get(placed[swept_inside[0]]) or loc
     elif not problem.path:
@@ -559,6 +635,12 @@ def sweep_points(
         )
 
     base_data, base_prov = _load_base(spec, allow_outside)
+    for axis in axes:
+        why = _missing_item(base_data, axis.path)
+        if why:
+            problems.append(_problem(display, spec.locations, [SWEEP_KEY, axis.section, axis.key], why))
+    if problems:
+        raise ScenarioError(problems)
 
     # every point: grid combinations (first setting slowest), each with every zip row
     combos: list[list[tuple[_Axis, int]]] = []

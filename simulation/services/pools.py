@@ -112,7 +112,7 @@ class Pool:
     """
 
     __slots__ = ("env", "name", "capacity", "in_use", "queue", "busy", "queued", "waits", "starts",
-                 "waited", "_free")
+                 "waited", "_free", "offered", "ever_unlimited")
 
     def __init__(self, env: simpy.Environment, name: str, capacity: int | None, periods: Periods):
         self.env = env
@@ -126,6 +126,9 @@ class Pool:
         self.starts = [0.0] * (periods.years + 1)
         self.waited = [0.0] * (periods.years + 1)
         self._free = np.inf if capacity is None else capacity
+        #: capacity integrated over time (place-days offered), for occupancy when capacity changes
+        self.offered = LevelMonitor(periods, 0.0 if capacity is None else float(capacity))
+        self.ever_unlimited = capacity is None
 
     def request(self):
         """Take a place now (returns ``None``) or join the queue (returns an event to yield)."""
@@ -175,14 +178,28 @@ class Pool:
         Lowering capacity below the number in use lets current users finish;
         no new user starts until use falls below the new capacity.
         """
+        now = self.env.now
+        old = 0.0 if self.capacity is None else float(self.capacity)
+        self.offered.change(now, (0.0 if capacity is None else float(capacity)) - old)
+        self.ever_unlimited = self.ever_unlimited or capacity is None
         self.capacity = capacity
         self._free = np.inf if capacity is None else capacity
-        self._fill(self.env.now)
+        self._fill(now)
+
+    def cancel(self, event) -> bool:
+        """Withdraw a waiting request (the requester left, e.g. died); True if it was waiting."""
+        for i, (ev, _joined) in enumerate(self.queue):
+            if ev is event:
+                del self.queue[i]
+                self.queued.change(self.env.now, -1)
+                return True
+        return False
 
     def close(self, t: float) -> None:
         """Integrate the monitors up to the end of the run."""
         self.busy.close(t)
         self.queued.close(t)
+        self.offered.close(t)
 
 
 class DailySlots:
@@ -198,7 +215,7 @@ class DailySlots:
         Reporting periods for the counters.
     """
 
-    __slots__ = ("per_day", "open_on", "_day", "_used", "used", "refused", "periods")
+    __slots__ = ("per_day", "open_on", "_day", "_used", "used", "refused", "periods", "changes")
 
     def __init__(self, per_day: int | None, open_on: Callable[[int], bool], periods: Periods):
         self.per_day = per_day
@@ -208,15 +225,38 @@ class DailySlots:
         self.used = [0.0] * (periods.years + 1)
         self.refused = [0.0] * (periods.years + 1)
         self.periods = periods
+        #: (first day, slots a day) each time the allowance changes
+        self.changes: list[tuple[int, int | None]] = [(0, per_day)]
+
+    def set_per_day(self, day: float, per_day: int | None) -> None:
+        """Change the allowance from day `day` on (the current day keeps what it had)."""
+        self.per_day = per_day
+        self.changes.append((int(day), per_day))
+
+    def next_open_day(self, day: float) -> int:
+        """The first open day after `day` (at most 14 days on)."""
+        d = int(day) + 1
+        for _ in range(14):
+            if self.open_on(d):
+                return d
+            d += 1
+        return d
 
     def available(self) -> list[float]:
         """Slots offered per period (open days x slots a day); infinite when unlimited."""
         out = []
         for k in range(self.periods.years + 1):
-            start = 0.0 if k == 0 else self.periods.boundaries[k - 1]
-            end = self.periods.boundaries[k]
-            days = sum(1 for d in range(int(start), int(end)) if self.open_on(d))
-            out.append(float("inf") if self.per_day is None else float(days * self.per_day))
+            start = 0 if k == 0 else int(self.periods.boundaries[k - 1])
+            end = int(self.periods.boundaries[k])
+            total = 0.0
+            for d in range(start, end):
+                allowance = next(v for first, v in reversed(self.changes) if first <= d)
+                if allowance is None:
+                    total = float("inf")
+                    break
+                if self.open_on(d):
+                    total += allowance
+            out.append(total)
         return out
 
     def take(self, day: float, period: int) -> bool:
