@@ -117,3 +117,21 @@ def test_death_day_inside_a_stay_ends_it_in_hospital(monkeypatch):
     assert eco.trace[-1] == (5.0, p, "discharged_died", "acute")
     assert eco.deaths == [(5.0, p, "hospital")]
     assert eco.beds.in_use == 0 and eco.open_journeys == 0
+
+
+def test_death_while_waiting_for_a_place_ends_in_hospital_and_withdraws_the_request(monkeypatch):
+    eco = quiet_economy(reablement={"places": 0})
+    monkeypatch.setattr(eco.calendar, "weekday", lambda day: 2)
+    p = someone(eco, 75.0)
+    band = 3
+    fit = 1.0 + AE_HOURS / 24 + overnight_los(eco, band)
+    eco.population.cols.death_day[p] = fit + 3.0
+    u, z = draws(U_FIRST=0.999, U_ADMIT=0.0, U_ZERO_DAY=0.999, U_P1=0.0)
+    mix = eco.scenario.discharge.pathway_mix.age_75_84.probabilities()
+    u[U_PATHWAY] = mix["p0"] + 0.5 * mix["p1"]
+    eco.env.run(until=1.0)
+    eco.start_process(pathway.crisis(eco, p, 2, band, u, z))
+    eco.env.run(until=fit + 10.0)
+    assert eco.trace[-1] == (pytest.approx(fit + 3.0), p, "discharged_died", "acute")
+    assert eco.deaths == [(pytest.approx(fit + 3.0), p, "hospital")]
+    assert len(eco.reablement.queue) == 0 and eco.delayed.level == 0 and eco.beds.in_use == 0
