@@ -87,6 +87,7 @@ def build_parser() -> argparse.ArgumentParser:
     val.add_argument("files", nargs="+", metavar="FILE")
     val.add_argument("--allow-outside-extends", action="store_true",
                      help="let 'extends' name a file outside the folder of the file that names it")
+    val.add_argument("--force", action="store_true", help="allow a sweep that makes more than 50 scenarios")
     rep = sub.add_parser("report", help="redraw the summaries and plots of a finished batch")
     rep.add_argument("batch", metavar="BATCH_DIR")
     res = sub.add_parser("resume", help="finish an interrupted batch (same scenarios and code only)")
@@ -117,6 +118,7 @@ def _run_options(p: argparse.ArgumentParser) -> None:
                    help="run only the I-th of N deterministic slices of the tasks (join them with 'merge')")
     p.add_argument("--allow-outside-extends", action="store_true",
                    help="let 'extends' name a file outside the folder of the file that names it")
+    p.add_argument("--force", action="store_true", help="allow a sweep that makes more than 50 scenarios")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -178,13 +180,14 @@ def _terminate_as_interrupt() -> None:
 
 
 def _cmd_validate(args) -> int:
-    from .scenario.loader import load_scenario
+    from .scenario.sweep import load_inputs
 
     problems = []
     for f in args.files:
         try:
-            sc = load_scenario(f, allow_outside=args.allow_outside_extends)
-            print(f"{f}: ok ({sc.name})")
+            loaded = load_inputs([f], allow_outside=args.allow_outside_extends, force=args.force)
+            names = ", ".join(sc.name for _, sc in loaded)
+            print(f"{f}: ok ({names})" if len(loaded) == 1 else f"{f}: ok ({len(loaded)} scenarios: {names})")
         except ScenarioError as err:
             problems.extend(err.problems)
     if problems:
@@ -193,13 +196,17 @@ def _cmd_validate(args) -> int:
 
 
 def _prepare(args):
-    """Load and override the scenarios; every input problem is raised before anything is written."""
-    from .scenario.loader import load_scenarios
+    """Load (scenario and sweep files alike) and override; every input problem is raised before anything is written.
+
+    Returns the scenarios and, for each, the file it came from.
+    """
+    from .scenario.sweep import load_inputs
     from .scenario.transform import revalidate, with_population, with_run
 
-    scenarios = load_scenarios(list(args.files), allow_outside=args.allow_outside_extends)
-    out = []
-    for sc in scenarios:
+    loaded = load_inputs(list(args.files), allow_outside=args.allow_outside_extends,
+                         force=getattr(args, "force", False))
+    out, files = [], []
+    for file, sc in loaded:
         if args.population:
             sc = with_population(sc, args.population)
         sc = with_run(sc, replications=args.replications, seed=args.seed, horizon_years=args.years)
@@ -208,7 +215,8 @@ def _prepare(args):
         except Exception as err:  # pydantic ValidationError from an override
             raise UsageError(f"the command-line overrides do not fit scenario {sc.name!r}: {err}") from None
         out.append(sc)
-    return out
+        files.append(file)
+    return out, files
 
 
 def _baseline_name(names: list[str]) -> str:
@@ -216,9 +224,9 @@ def _baseline_name(names: list[str]) -> str:
 
 
 def _cmd_run(args, argv) -> int:
-    scenarios = _prepare(args)
+    scenarios, files = _prepare(args)
     batch, summary, comparison, failures, total = run_batch(
-        scenarios, list(args.files), argv, args.out, args.jobs, args.executor, args.scheduler, args.shard)
+        scenarios, files, argv, args.out, args.jobs, args.executor, args.scheduler, args.shard)
     names = [sc.name for sc in scenarios]
     print(comparison_table(summary, comparison, names, _baseline_name(names)))
     _print_checks(batch)
@@ -334,7 +342,7 @@ def _cmd_resume(args) -> int:
     replay = manifest.get("command", ["run_scenarios.py"])[1:]
     try:
         original = _parse(replay)
-        current = _prepare(original)
+        current, _ = _prepare(original)
     except (UsageError, ScenarioError) as err:
         raise UsageError(f"cannot resume {args.batch}: its scenario files no longer load ({err})") from None
     changed = [a.name for a, b in zip(scenarios, current) if scenario_hash(a) != scenario_hash(b)]
@@ -404,7 +412,7 @@ def _cmd_validation(args, argv) -> int:
     from .validation import validation_markdown, validation_table
 
     args.files = [args.scenario]
-    scenarios = _prepare(args)
+    scenarios, _ = _prepare(args)
     sc = scenarios[0]
     if args.batch:
         batch = Path(args.batch)

@@ -168,7 +168,12 @@ def write_checks(batch: Path, runs: pd.DataFrame, baseline: str) -> dict:
     if len(runs):
         adequacy = replication_adequacy(runs, ADEQUACY_METRICS, ADEQUACY_TARGET)
         atomic_write_text(batch / "adequacy.csv", adequacy.to_csv(index=False, float_format="%.6g"))
-        short = adequacy[~adequacy["adequate"].astype(bool)]
+        single = adequacy[adequacy["replications"] < 2]
+        if len(single):
+            names = ", ".join(dict.fromkeys(single["scenario"]))
+            checks["warnings"].append(f"only one replication for {names}: no confidence intervals can be given; "
+                                      "run at least 2 (5 or more for decisions)")
+        short = adequacy[~adequacy["adequate"].astype(bool) & (adequacy["replications"] >= 2)]
         for _, r in short.iterrows():
             need = r["replications_needed"]
             checks["warnings"].append(

@@ -12,7 +12,7 @@ import json
 import os
 from pathlib import Path
 
-from .errors import Problem, ScenarioError
+from .errors import ScenarioError
 from .schema import Scenario
 from .yamlio import load_model
 
@@ -26,26 +26,6 @@ def load_scenario(path: str | os.PathLike[str], *, allow_outside: bool = False) 
         With every problem found, each located in the file that set the value.
     """
     return load_model(Scenario, path, allow_outside=allow_outside)
-
-
-def load_scenarios(paths: list[str], *, allow_outside: bool = False) -> list[Scenario]:
-    """Load several files, reporting the problems of all of them at once; names must be unique."""
-    problems: list[Problem] = []
-    scenarios: list[Scenario] = []
-    for path in paths:
-        try:
-            scenarios.append(load_scenario(path, allow_outside=allow_outside))
-        except ScenarioError as err:
-            problems.extend(err.problems)
-    seen: dict[str, str] = {}
-    for path, sc in zip(paths, scenarios):
-        if sc.name in seen and not problems:
-            problems.append(Problem(str(path), None, None, "name",
-                                    f"scenario name {sc.name!r} is also used by {seen[sc.name]}; names must be unique"))
-        seen.setdefault(sc.name, str(path))
-    if problems:
-        raise ScenarioError(problems)
-    return scenarios
 
 
 def resolved(scenario: Scenario) -> dict:
