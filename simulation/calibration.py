@@ -12,27 +12,34 @@ parameters that reproduce them:
   table still sums to 1 (they cannot both stay fixed: with GP and 111 fixed,
   ambulance + A&E is fixed and only one scale would be free).
 
+By default the GP same-day slots and the 2-hour response visits are sized
+with the calibration (to the requests of 95% of open days): with the base's
+allowances the calibrated demand is refused so often that A&E cannot come down
+to its target (``docs/calibration.md``, "Why GP slots are sized").
+
 Method (see ``docs/calibration.md``):
 
 1. An analytic **surrogate** gives the expected emergency admissions, A&E
    attendances and ambulance incidents *per crisis* in each band, by
    enumerating the journey of :mod:`simulation.pathway` (first contact -> GP /
-   111 / ambulance / UCR / A&E -> admission) from the routing tables, with
-   every capacity unlimited. Rates per 1,000 are then crisis rate x those
-   expectations (segment and latent-risk multipliers have mean 1 by
-   construction).
+   111 / ambulance / UCR / A&E -> admission) from the routing tables. Pools
+   only delay, so they are left out; GP slots and UCR visits reroute, so a
+   refusal chance by weekday is part of the surrogate (:class:`Access`:
+   closed days only at first, then as measured in the last simulation).
+   Rates per 1,000 are crisis rate x those expectations (segment and
+   latent-risk multipliers have mean 1 by construction).
 2. A **simulation correction**: the real model is run on a scaled place; the
    ratio simulated / surrogate of each target captures what the surrogate
-   leaves out (readmissions, terminal admissions, GP slots running out,
-   crises lost while a person is already in a journey, care-home residents'
-   higher rates, the ageing of the place). The surrogate is solved again
-   against target / ratio with :func:`scipy.optimize.least_squares`, and so on
-   until every target is within the profile's tolerance.
+   leaves out (readmissions, terminal admissions, crises lost while a person
+   is already in a journey, care-home residents' higher rates, the ageing of
+   the place). The surrogate is solved again against target / ratio with
+   :func:`scipy.optimize.least_squares`, and so on until every target is
+   within the profile's tolerance.
 
 Every iteration runs the same seeds and replication indices (common random
-numbers). Note that the crisis candidates are drawn at the scenario's band
-rates, so a change of crisis rate redraws them: the noise between iterations
-is only partly common; the ratio is therefore pooled over iterations.
+numbers). The crisis candidates are drawn at the scenario's band rates,
+though, so a change of crisis rate redraws them: the noise between iterations
+is only partly common, and the ratio is pooled over iterations.
 
 :func:`unconstrained_demand` measures the places each pool would use if it
 had no limit (the method behind the baseline's service capacities).
@@ -59,7 +66,7 @@ from .economy import Economy
 from .metrics import run_metrics
 from .pathway import GP_RETRY_DAYS
 from .population import YEAR_DAYS, age_band_of
-from .scenario.fields import ACUITIES, AGE_BAND_LABELS, AGE_BANDS, Model
+from .scenario.fields import ACUITIES, AGE_BANDS, Model
 from .scenario.loader import load_scenario
 from .scenario.schema import Scenario
 from .scenario.transform import revalidate, with_population, with_run
@@ -275,20 +282,24 @@ class Access:
 
     ``gp_refused[w]`` is for requests at a random time of weekday ``w`` (0 =
     Monday), ``gp_refused_9am[w]`` for the 9am retries of
-    :func:`simulation.pathway.gp_contact`, ``ucr_refused`` for any UCR request.
-    :meth:`open_hours` gives the surrogate's default: capacity ignored, only
-    closed days refuse. :func:`measure` reads them from a simulation.
+    :func:`simulation.pathway.gp_contact`, ``ucr_refused`` for any UCR request;
+    ``gp_open[w]`` says whether practices open on weekday ``w`` (retries go to
+    the next open day). :meth:`open_hours` gives the surrogate's default:
+    capacity ignored, only closed days refuse. :func:`measure` reads the
+    chances from a simulation.
     """
 
     gp_refused: tuple[float, ...] = (0.0,) * WEEK
     gp_refused_9am: tuple[float, ...] = (0.0,) * WEEK
     ucr_refused: float = 0.0
+    gp_open: tuple[bool, ...] = (True,) * WEEK
 
     @classmethod
     def open_hours(cls, scenario: Scenario) -> "Access":
-        closed = 0.0 if scenario.services.gp.open_weekends else 1.0
-        week = (0.0,) * 5 + (closed, closed)
-        return cls(week, week, 0.0)
+        weekends = scenario.services.gp.open_weekends
+        is_open = (True,) * 5 + (weekends, weekends)
+        week = tuple(0.0 if o else 1.0 for o in is_open)
+        return cls(week, week, 0.0, is_open)
 
 
 def _gp_access(access: Access, no_slot: dict[str, float]) -> tuple[np.ndarray, np.ndarray]:
@@ -296,16 +307,24 @@ def _gp_access(access: Access, no_slot: dict[str, float]) -> tuple[np.ndarray, n
 
     Returns two vectors (slot, NHS 111 without GP, A&E): for a first contact
     (the no-slot table applies) and for a referral from NHS 111 (always retries).
-    Retries happen at 9am on the next days; after :data:`GP_RETRY_DAYS` refused
-    retries the person goes to A&E (as in :func:`simulation.pathway.gp_contact`).
+    Retries happen at 9am on the next open days; after :data:`GP_RETRY_DAYS`
+    refused retries the person goes to A&E (as in :func:`simulation.pathway.gp_contact`).
     """
     rho = np.asarray(access.gp_refused, dtype=float)
     rho9 = np.asarray(access.gp_refused_9am, dtype=float)
+    is_open = list(access.gp_open)
+
+    def next_open(day: int) -> int:
+        for k in range(1, WEEK + 1):
+            if is_open[(day + k) % WEEK]:
+                return (day + k) % WEEK
+        return (day + 1) % WEEK  # never open: every retry is refused anyway
 
     def retry_chain(day: int) -> np.ndarray:
-        slot, left = 0.0, 1.0
-        for k in range(GP_RETRY_DAYS + 1):
-            v = (day + k) % WEEK
+        """A refused request on `day` that waits for the next open days."""
+        slot, left, v = 0.0, 1.0, day
+        for _ in range(GP_RETRY_DAYS + 1):
+            v = next_open(v)
             slot += left * (1.0 - rho9[v])
             left *= rho9[v]
         return np.array([slot, 0.0, left])
@@ -313,7 +332,7 @@ def _gp_access(access: Access, no_slot: dict[str, float]) -> tuple[np.ndarray, n
     first = np.zeros(3)
     from_111 = np.zeros(3)
     for w in range(WEEK):
-        chain = retry_chain(w + 1)
+        chain = retry_chain(w)
         refused = np.array([0.0, no_slot["nhs111"], no_slot["ae_self"]]) + no_slot["next_day"] * chain
         first += (1.0 - rho[w]) * np.array([1.0, 0.0, 0.0]) + rho[w] * refused
         from_111 += (1.0 - rho[w]) * np.array([1.0, 0.0, 0.0]) + rho[w] * chain
@@ -464,14 +483,24 @@ class _CountingSlots:
         return getattr(self._inner, name)
 
 
+def _count_slots(eco: Economy, warmup: float, end: float) -> tuple[_CountingSlots, _CountingSlots]:
+    """Put counting wrappers around the economy's GP slots and UCR visits (before it runs)."""
+    gp = _CountingSlots(eco.gp_slots, eco.calendar, warmup, end)
+    ucr = _CountingSlots(eco.ucr_slots, eco.calendar, warmup, end)
+    eco.gp_slots, eco.ucr_slots = gp, ucr
+    services = getattr(eco, "slot_services", None)
+    if isinstance(services, dict):
+        services.update({k: w for k, w in (("gp", gp), ("ucr", ucr)) if k in services})
+    return gp, ucr
+
+
 def _measure_one(scenario_data: dict, replication: int) -> dict:
     """One replication's counts behind the seven targets and the slot requests (worker entry point)."""
     scenario = Scenario.model_validate(scenario_data)
     eco = Economy(scenario, replication)
     per = eco.periods
     warm, end = per.warmup, per.end
-    eco.gp_slots = gp = _CountingSlots(eco.gp_slots, eco.calendar, warm, end)
-    eco.ucr_slots = ucr = _CountingSlots(eco.ucr_slots, eco.calendar, warm, end)
+    gp, ucr = _count_slots(eco, warm, end)
     eco.run()
     rows = [(p, a) for p, a, *_ in eco.admissions] + list(eco.open_stays.items())
     person = np.array([r[0] for r in rows], dtype=np.int64)
@@ -550,7 +579,7 @@ def measure(scenario: Scenario, replications: int, jobs: int = 1) -> Measurement
     at9 = _share(refused[1], asked[1], first)
     u_asked = sum(r["ucr_asked"] for r in runs)
     u_ref = sum(r["ucr_refused"] for r in runs) / u_asked if u_asked else 0.0
-    access = Access(tuple(float(v) for v in first), tuple(float(v) for v in at9), float(u_ref))
+    access = Access(tuple(float(v) for v in first), tuple(float(v) for v in at9), float(u_ref), default.gp_open)
     return Measurement(values, band_pop, access,
                        np.concatenate([r["gp_daily"] for r in runs]), np.concatenate([r["ucr_daily"] for r in runs]),
                        sum(r["crises"] for r in runs), sum(r["wall_seconds"] for r in runs))
@@ -884,8 +913,7 @@ def _unconstrained_one(scenario_data: dict, replication: int, step_hours: float)
     for pool in eco.pools:  # the initial stocks still fill to the scenario's capacities; then no limit
         pool.set_capacity(None)
     warm, end = eco.periods.warmup, eco.periods.end
-    eco.gp_slots = gp = _CountingSlots(eco.gp_slots, eco.calendar, warm, end)
-    eco.ucr_slots = ucr = _CountingSlots(eco.ucr_slots, eco.calendar, warm, end)
+    gp, ucr = _count_slots(eco, warm, end)
     samples: list = []
     eco.env.process(_sample_pools(eco, samples, step_hours / 24.0))
     eco.run()

@@ -87,6 +87,10 @@ NAMES = {
     "ae_12h_waits": "A&E stays over 12 hours",
     "calls_111": "NHS 111 calls",
 }
+#: Shorter names for small panels.
+SHORT = {"days_at_home_per_person_65plus": "Days at home (aged 65+)",
+         "delayed_discharge_bed_days": "Delayed discharge bed days",
+         "care_home_admissions_permanent": "Care-home admissions"}
 ACRONYMS = {"ae": "A&E", "nhs": "NHS", "gp": "GP", "ucr": "UCR", "los": "LOS", "ascof": "ASCOF"}
 
 #: The one style of every figure (applied while drawing and while saving).
@@ -269,7 +273,8 @@ def _year_axis(ax) -> None:
 
 
 def _thousands(ax, axis: str = "y") -> None:
-    fmt = FuncFormatter(lambda v, _: f"{v:,.0f}" if abs(v) >= 1000 or v == int(v) else f"{v:,.2g}")
+    fmt = FuncFormatter(lambda v, _: (f"{v:,.0f}" if abs(v) >= 1000 or v == int(v) else f"{v:,.2g}")
+                        .replace("-", "\u2212"))
     (ax.yaxis if axis == "y" else ax.xaxis).set_major_formatter(fmt)
 
 
@@ -516,7 +521,7 @@ def differences_by_year(view: BatchView, metrics: list[str], scenarios: list[str
             if len(x):
                 ends[i].append((x[-1], y[-1], short(name, 20), c))
         ax.axhline(0, color=ZERO_LINE, linewidth=0.9, zorder=2)
-        ax.set_title(display_name(metric), fontsize=9.5)
+        ax.set_title(SHORT.get(metric, display_name(metric)), fontsize=9.5)
         ax.set_ylabel(f"Difference ({axis_unit(metric, difference=True)})", fontsize=8.5)
         ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         ax.margins(x=0.12)

@@ -24,7 +24,7 @@ import math
 import re
 import shlex
 import types
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Union, get_args, get_origin
@@ -166,8 +166,11 @@ def nice_time(text) -> str:
 
 
 def fmt_ci(metric: str, lo, hi, *, diff: bool = False) -> str:
+    """A 95% CI as text; a level's interval is cut at 0 (counts and shares cannot be negative)."""
     if not (_finite(lo) and _finite(hi)):
         return "no CI"
+    if not diff:
+        lo = max(float(lo), 0.0)
     return f"{fmt_value(metric, lo, diff=diff)} to {fmt_value(metric, hi, diff=diff)}"
 
 
@@ -177,9 +180,9 @@ def fmt_param(v) -> str:
     if isinstance(v, bool):
         return "yes" if v else "no"
     if isinstance(v, int):
-        return f"{v:,}"
+        return f"{v:,}" if abs(v) >= 10000 else str(v)
     if isinstance(v, float):
-        return f"{v:,.6g}" if abs(v) >= 1000 else f"{v:.6g}"
+        return f"{v:,.2f}".rstrip("0").rstrip(".") if abs(v) >= 1000 else f"{v:.6g}"
     if isinstance(v, (list, tuple)):
         return ", ".join(fmt_param(x) for x in v) if v else "none"
     if isinstance(v, dict):
@@ -273,7 +276,6 @@ class Contents:
 class Batch:
     view: plots.BatchView
     runs: pd.DataFrame
-    warnings: list[str] = field(default_factory=list)
 
     @property
     def manifest(self) -> dict:
@@ -318,12 +320,14 @@ def flatten(d, parts: tuple = (), display: str = "", item: dict | None = None, d
                 label = entry.get("name", i)
                 ip = p + (("item", entry.get("type")),)
                 dflt = {q.display: q.value for q in flatten(_item_defaults(ip, entry)).values()}
-                out.update(flatten(entry, ip, f"{disp}[{label}]", entry, dflt))
+                ordered = dict(sorted(entry.items(), key=lambda kv: (kv[0] != "type", isinstance(kv[1], dict))))
+                out.update(flatten(ordered, ip, f"{disp}[{label}]", entry, dflt))
         else:
-            if item is not None:
+            if item is not None:  # top-level fields of an item always show; nested ones when not default
                 rel = disp.split("].", 1)[1] if "]." in disp else disp
-                out[disp] = Param(disp, p, v, item_default=(rel in (defaults or {}) and defaults[rel] == v),
-                                  text=rel in ITEM_TEXT, evidence=str(item.get("evidence") or ""))
+                nested_default = "." in rel and rel in (defaults or {}) and defaults[rel] == v
+                out[disp] = Param(disp, p, v, item_default=nested_default, text=rel in ITEM_TEXT,
+                                  evidence=str(item.get("evidence") or ""))
             else:
                 out[disp] = Param(disp, p, v)
     return out
@@ -442,6 +446,8 @@ def differing(base: dict, other: dict) -> list[tuple[Param, object, object]]:
         va, vb = (pa.value if pa else None), (pb.value if pb else None)
         if va == vb or ((pa is None or pb is None) and p.item_default):
             continue
+        if (pa is None or pb is None) and p.value == []:  # an empty list against the items listed one by one
+            continue
         out.append((p, va, vb))
     return out
 
@@ -485,6 +491,8 @@ def _verdict(metric: str, row) -> tuple[str, str, bool | None]:
     if not (_finite(lo) and _finite(hi)):
         return "no confidence interval (one replication)", "muted", None
     lo, hi = float(lo), float(hi)
+    if d == 0 and lo == 0 and hi == 0:
+        return "no difference in any replication", "muted", False
     clear = lo > 0 or hi < 0
     if not clear:
         return "could be chance (95% CI includes 0)", "muted", False
@@ -551,15 +559,19 @@ def in_short(b: Batch, name: str) -> str:
         _, _, clear = _verdict(metric, c)
         if clear:
             d = float(c["diff_mean"])
-            verb = "rises" if d > 0 else "falls"
+            way = "up" if d > 0 else "down"
+            base = float(c["baseline_mean"]) if _finite(c["baseline_mean"]) else 0.0
             if is_share(metric):
                 amount = f"{abs(d) * 100:.1f} percentage points"
-            elif _finite(c["pct_change"]):
-                amount = f"{abs(float(c['pct_change'])):.1f}%"
+                ci = fmt_ci(metric, c["diff_ci_low"], c["diff_ci_high"], diff=True)
+            elif base:
+                amount = f"{abs(d / base * 100):.1f}%"
+                lo, hi = float(c["diff_ci_low"]) / base * 100, float(c["diff_ci_high"]) / base * 100
+                ci = f"{_signed(f'{abs(lo):.1f}%', lo)} to {_signed(f'{abs(hi):.1f}%', hi)}"
             else:
                 amount = fmt_value(metric, abs(d))
-            parts.append(f"{display_name(metric).lower()} {verb} by {amount} (95% CI "
-                         f"{fmt_ci(metric, c['diff_ci_low'], c['diff_ci_high'], diff=True)})")
+                ci = fmt_ci(metric, c["diff_ci_low"], c["diff_ci_high"], diff=True)
+            parts.append(f"{display_name(metric)} {way} {amount} (95% CI {ci})")
     if not parts:
         reps = int(b.view.comparison[b.view.comparison["scenario"] == name]["replications"].max() or 0)
         return (f"No headline measure changes clearly against the baseline: every 95% confidence interval "
@@ -592,8 +604,9 @@ def years_table(b: Batch, name: str, metrics: list[str]) -> Table | None:
     return Table(header, rows, weights=[1.6] + [1.0] * (len(years) + 1), small=len(years) > 5,
                  caption="Each cell: mean paired difference (scenario minus baseline) and its 95% CI. Counts are "
                          "per year in the year columns and totals in the last column; shares are in percentage "
-                         "points. Coloured cells are clear changes (green better, red worse). With many cells, about one "
-                "in twenty can look clear by chance alone: trust a pattern across years more than a single cell.")
+                         "points. Coloured cells are clear changes (green better, red worse). With many cells, "
+                         "about one in twenty can look clear by chance alone: trust a pattern across years more "
+                         "than a single cell.")
 
 
 def impact_table(b: Batch, name: str) -> Table | None:
@@ -663,9 +676,10 @@ def value_case(b: Batch, name: str, figures: dict) -> list:
         lines = []
         for it in items:
             desc = (it.get("description") or "").strip()
-            lines.append(f"{it.get('name', '?')} ({str(it.get('type', '?')).replace('_', ' ')}), from "
-                         f"{it.get('start', '?')}, funded by {str(it.get('funded_by', '?')).replace('_', ' ')}"
-                         + (f": {desc}" if desc else "") + f" Evidence given: {it.get('evidence') or 'none'}.")
+            head = (f"{it.get('name', '?')} ({str(it.get('type', '?')).replace('_', ' ')}), from "
+                    f"{it.get('start', '?')}, funded by {str(it.get('funded_by', '?')).replace('_', ' ')}")
+            text = f"{head}: {desc}" if desc else head
+            lines.append(text.rstrip(".") + f". Evidence given: {(it.get('evidence') or 'none').rstrip('.')}.")
         out.append(Bullets(lines))
         ramp = ramp_up_table(b, name, items)
         if ramp is not None:
@@ -739,16 +753,21 @@ def assumptions(b: Batch) -> list:
     for path, per in values.items():
         unit, _, _ = field_info(params[path].parts)
         source = param_source(params[path])
-        full = {n: per.get(n, defaults.get(path)) for n in names}
+        if path in defaults:
+            full = {n: per.get(n, defaults.get(path)) for n in names}
+        else:  # a field of an intervention: only the scenarios that have it
+            full = {n: per[n] for n in names if n in per}
         distinct = {repr(v) for v in full.values()}
-        if len(distinct) == 1:
+        if len(distinct) == 1 and len(full) == len(names):
             shown = f"{fmt_param(next(iter(full.values())))} (all scenarios)"
         else:
             shown = "\n".join(f"{n}: {fmt_param(v)}" for n, v in full.items())
         if path.startswith("run."):
             src, src_tone, why, why_tone = source or "run setting", "", "run setting (not evidence)", "muted"
         elif source.startswith("evidence given: "):
-            src, src_tone, why, why_tone = source, "", basis(source.split(": ", 1)[1]), "muted"
+            tagged = basis(source.split(": ", 1)[1])
+            src, src_tone, why, why_tone = source, "", ("see the evidence given" if tagged == "see source"
+                                                           else tagged), "muted"
         elif source:
             src, src_tone = source, ""
             why, why_tone = basis(source), ("muted" if source.strip().startswith(("A", "M")) else "")

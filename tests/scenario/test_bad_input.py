@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from simulation.cli import EXIT_BAD_INPUT, build_parser, main
+from simulation.cli import EXIT_BAD_INPUT, main
 from tests.conftest import ROOT
 
 RUN_OPTIONS = ["--population", "20000", "--replications", "1", "--years", "1"]
@@ -89,7 +89,28 @@ CASES = [
     Case("warmup-out-of-range", EXT + "run:\n  warmup_years: 6.0\n", 3, "run.warmup_years: must be at most 5"),
     Case("horizon-out-of-range", EXT + "run:\n  horizon_years: 11\n", 3, "run.horizon_years: must be at most 10"),
     Case("horizon-zero", EXT + "run:\n  horizon_years: 0\n", 3, "run.horizon_years: must be at least 1"),
+    # interventions
+    Case("unknown-intervention-type", EXT + "interventions:\n  - type: bed_closure\n    name: x\n    start: 2025-04-01\n",
+         3, "interventions[0].type: must be one of: capacity_change, seven_day_discharge, telehealth, case_management"),
+    Case("intervention-field-of-another-type", EXT + "interventions:\n  - type: capacity_change\n    name: x\n"
+         "    start: 2025-04-01\n    service: acute\n    change: 10\n    caseload: 5\n", 8,
+         "interventions[0].caseload: unknown field 'caseload'"),
+    Case("intervention-bad-date", EXT + "interventions:\n  - type: seven_day_discharge\n    name: x\n"
+         "    start: 2025-13-01\n", 5, "interventions[0].start: must be a date"),
 ]
+
+#: Problems the schema raises from a whole-scenario rule, so they come without a setting and at line 1;
+#: they need the rules moved to field validators in schema.py.
+SCHEMA_LOCATED = [
+    Case("duplicate-intervention-names", EXT + "interventions:\n"
+         "  - {type: telehealth, name: a, start: 2025-04-01, capacity_patients: 1}\n"
+         "  - {type: telehealth, name: a, start: 2025-04-01, capacity_patients: 2}\n", 2,
+         "interventions: intervention names must be unique"),
+    Case("control-character-in-name", EXT + 'name: "two\\tnames"\n', 2, "name: must not contain control characters"),
+]
+XFAIL = pytest.mark.xfail(strict=True, reason="a Scenario model_validator reports these without a path at line 1; "
+                          "move the checks to field validators on 'name' and 'interventions' in schema.py")
+ALL_CASES = [pytest.param(c, id=c.id) for c in CASES] + [pytest.param(c, id=c.id, marks=XFAIL) for c in SCHEMA_LOCATED]
 
 
 def _setup(tmp_path: Path, case: Case) -> tuple[Path, Path]:
@@ -112,7 +133,7 @@ def _check(code: int, err: str, at: Path, case: Case) -> None:
     assert case.expect in err, err
 
 
-@pytest.mark.parametrize("case", CASES, ids=lambda c: c.id)
+@pytest.mark.parametrize("case", ALL_CASES)
 def test_validate_reports_the_file_and_line(tmp_path, capsys, case):
     given, at = _setup(tmp_path, case)
     code = main(["validate", str(given)])
@@ -121,7 +142,7 @@ def test_validate_reports_the_file_and_line(tmp_path, capsys, case):
     assert ": ok" not in out
 
 
-@pytest.mark.parametrize("case", CASES, ids=lambda c: c.id)
+@pytest.mark.parametrize("case", ALL_CASES)
 def test_run_reports_the_file_and_line_and_writes_nothing(tmp_path, capsys, case):
     given, at = _setup(tmp_path, case)
     out_dir = tmp_path / "out"
@@ -150,15 +171,8 @@ def test_extends_outside_the_folder_is_allowed_with_the_option(tmp_path, capsys)
     assert (out_dir / "manifest.json").is_file()
 
 
-# --------------------------------------------------------------------------- sweep files (once the CLI takes them)
+# --------------------------------------------------------------------------- sweep files
 
-
-def _cli_takes_sweeps() -> bool:
-    run = build_parser()._subparsers._group_actions[0].choices["run"]  # noqa: SLF001 - feature probe
-    return any("--force" in a.option_strings for a in run._actions)  # noqa: SLF001
-
-
-needs_sweeps = pytest.mark.skipif(not _cli_takes_sweeps(), reason="the command line does not take sweep files yet")
 
 SWEEP_BAD_VALUE = """\
 sweep:
@@ -169,7 +183,6 @@ sweep:
 """
 
 
-@needs_sweeps
 @pytest.mark.parametrize("command", ["validate", "run"])
 def test_bad_value_in_a_sweep_is_located(tmp_path, capsys, command):
     shutil.copy(ROOT / "scenarios" / "baseline.yaml", tmp_path / "baseline.yaml")
@@ -183,7 +196,6 @@ def test_bad_value_in_a_sweep_is_located(tmp_path, capsys, command):
     assert not out_dir.exists()
 
 
-@needs_sweeps
 def test_a_large_sweep_needs_force(tmp_path, capsys):
     shutil.copy(ROOT / "scenarios" / "baseline.yaml", tmp_path / "baseline.yaml")
     big = tmp_path / "sweep.yaml"

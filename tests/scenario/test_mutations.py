@@ -23,7 +23,7 @@ import json
 import math
 import types
 import typing
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -49,7 +49,7 @@ BASE = Scenario().model_dump(mode="json")
 @dataclass
 class Leaf:
     parts: tuple[str, ...]
-    kind: str  # int | float | bool | str | date | literal
+    kind: str  # int | float | bool | str | date | literal | list
     value: Any
     lo: float | None = None
     lo_strict: bool = False
@@ -89,6 +89,9 @@ def _leaves(model: type[BaseModel], data: dict, parts: tuple[str, ...] = ()) -> 
         if models:
             chosen = [m for m in models if "dist" not in m.model_fields or value.get("dist") in typing.get_args(m.model_fields["dist"].annotation)]
             out.extend(_leaves(chosen[0], value, here))
+            continue
+        if typing.get_origin(tp) is list:
+            out.append(Leaf(here, "list", value))
             continue
         literals = tuple(v for o in options if typing.get_origin(o) is typing.Literal for v in typing.get_args(o))
         plain = [o for o in options if typing.get_origin(o) is not typing.Literal]
@@ -184,6 +187,8 @@ def valid_value(leaf: Leaf) -> st.SearchStrategy[Any] | None:
         return None  # five shares that must sum to 1: any single change breaks the rule
     if leaf.kind == "literal":
         return None  # the 'dist' of a distribution: another kind needs other fields
+    if leaf.kind == "list":
+        return st.sampled_from(VALID_LISTS)
     if leaf.table is not None:
         room = _table_room(leaf)
         if room is None:
@@ -203,8 +208,10 @@ def valid_value(leaf: Leaf) -> st.SearchStrategy[Any] | None:
         numbers = st.booleans()
     elif leaf.kind == "date":
         numbers = st.dates(dt.date(1990, 1, 1), dt.date(2100, 12, 31)).map(lambda d: d.isoformat())
-    else:
-        numbers = st.text(
+    elif leaf.kind == "str":
+        tricky = st.sampled_from([" leading space", "trailing space ", "a: b # not a comment", "'quoted'",
+                                  '"double"', "ünïcödé ✓", "- dash", "{braces}", "yes", "null", "1e3"])
+        numbers = tricky | st.text(
             alphabet=st.characters(min_codepoint=32, max_codepoint=0x2FFF, exclude_categories=("Cs", "Cc")),
             min_size=leaf.min_len or 0,
             max_size=min(leaf.max_len or 60, 60),
@@ -213,6 +220,14 @@ def valid_value(leaf: Leaf) -> st.SearchStrategy[Any] | None:
 
 
 WRONG_TYPE = st.sampled_from(["abc", [1, 2], {"x": 1}, None])
+#: Valid values of the one list at the top of the schema, ``interventions``.
+VALID_LISTS = [
+    [],
+    [{"type": "capacity_change", "name": "more beds", "start": "2026-04-01", "service": "acute", "change": 20}],
+    [{"type": "seven_day_discharge", "name": "weekends", "start": "2025-04-01", "maturity": {"curve": "step"}},
+     {"type": "telehealth", "name": "remote", "start": "2027-01-01", "capacity_patients": 500,
+      "eligibility": {"segments": ["ltc", "complex"], "min_age": 18}}],
+]
 
 
 def invalid_value(leaf: Leaf) -> st.SearchStrategy[tuple[Any, bool]]:
@@ -244,6 +259,12 @@ def invalid_value(leaf: Leaf) -> st.SearchStrategy[tuple[Any, bool]]:
         options.append(st.sampled_from(["2025-13-01", "next year", 20250401]))
     elif leaf.kind == "literal":
         options.append(st.sampled_from(["gamma", "Lognormal", 3]))
+    elif leaf.kind == "list":
+        options = [WRONG_TYPE.filter(lambda v: not isinstance(v, list)), st.sampled_from([
+            [{"type": "gamma", "name": "x", "start": "2025-04-01"}],
+            [{"type": "capacity_change", "name": "x", "start": "2025-04-01", "service": "acute"}],  # no change
+            [{"type": "case_management", "name": "x", "start": "2025-04-01", "caseload": -5}],
+        ])]
     plain = st.one_of(options).map(lambda v: (v, False))
     if leaf.table is not None and leaf.value != "remainder":
         room = _table_room(leaf)
@@ -352,7 +373,7 @@ def test_an_invalid_leaf_is_refused_at_its_path(scratch, case, via_file):
         hits = [p for p in problems if _is_ancestor(p.path, leaf.path)]
         assert hits, f"{leaf.path} = {value!r} should break the sum rule of its table:\n{shown}"
     else:
-        hits = [p for p in problems if p.path == leaf.path or p.path.startswith(leaf.path + ".")]
+        hits = [p for p in problems if p.path == leaf.path or p.path.startswith((leaf.path + ".", leaf.path + "["))]
         assert hits, f"{leaf.path} = {value!r} should be refused at its path:\n{shown}"
     if via_file:
         lines = {where.get(p.path) for p in hits}
@@ -372,12 +393,21 @@ def test_a_valid_leaf_loads(scratch, case, via_file):
     if isinstance(value, float):
         assert got == pytest.approx(value, rel=1e-12, abs=0.0)
     else:
-        assert got == value
+        assert _holds(got, value), (got, value)
+
+
+def _holds(got: Any, given: Any) -> bool:
+    """``got`` (a resolved value) holds everything ``given`` says; defaults may fill the rest."""
+    if isinstance(given, dict):
+        return isinstance(got, dict) and all(k in got and _holds(got[k], v) for k, v in given.items())
+    if isinstance(given, list):
+        return isinstance(got, list) and len(got) == len(given) and all(map(_holds, got, given))
+    return got == given
 
 
 def test_the_leaves_cover_every_kind():
     kinds = {leaf.kind for leaf in LEAVES}
-    assert kinds == {"int", "float", "bool", "str", "date", "literal"}
+    assert kinds == {"int", "float", "bool", "str", "date", "literal", "list"}
     assert len(LEAVES) == len({leaf.path for leaf in LEAVES}) > 200
     assert any(leaf.table for leaf in LEAVES) and any(leaf.sum_group for leaf in LEAVES)
     assert sum(valid_value(leaf) is not None for leaf in LEAVES) > 100

@@ -187,6 +187,57 @@ def test_a_path_the_base_file_leaves_to_the_defaults(project):
     assert sc.discharge.p1_split.home_care == Scenario().discharge.p1_split.home_care
 
 
+EXPANSION = """\
+extends: baseline.yaml
+name: reablement expansion
+interventions:
+  - type: capacity_change
+    name: reablement expansion
+    start: 2025-04-01
+    service: reablement
+    change: 34
+"""
+
+
+def test_an_item_of_a_list_by_index(project):
+    write(project / "scenarios", "expansion.yaml", EXPANSION)
+    path = sweep(project, """\
+        interventions[0].change: [20, 50]
+        interventions[0].start: [2025-04-01, 2026-04-01]
+        """, base="../scenarios/expansion.yaml", name="expansion {interventions[0].change} from {interventions[0].start}")
+    scenarios = expand_sweep(path)
+    assert [s.name for s in scenarios] == [
+        "expansion 20 from 2025-04-01", "expansion 20 from 2026-04-01",
+        "expansion 50 from 2025-04-01", "expansion 50 from 2026-04-01",
+    ]
+    assert [s.interventions[0].change for s in scenarios] == [20, 20, 50, 50]
+    assert str(scenarios[1].interventions[0].start) == "2026-04-01"
+    assert all(s.interventions[0].service == "reablement" for s in scenarios)
+
+
+def test_a_list_item_the_base_does_not_have(project):
+    write(project / "scenarios", "expansion.yaml", EXPANSION)
+    path = sweep(project, "interventions[1].change: [20]\n", base="../scenarios/expansion.yaml",
+                 name="x {interventions[1].change}")
+    p = only(problems_of(path))
+    assert p.line == line_of(path, "interventions[1].change: [20]")
+    assert "the base scenario has 1 item in 'interventions', so there is no 'interventions[1]'" in p.message
+
+
+def test_a_list_needs_an_index(project):
+    p = only(problems_of(sweep(project, "interventions.change: [20]\n", name="x {interventions.change}")))
+    assert "'interventions' is a list; name one item, e.g. 'interventions[0].change'" in p.message
+
+
+def test_a_field_of_another_kind_of_item_is_refused_at_the_value(project):
+    write(project / "scenarios", "expansion.yaml", EXPANSION)
+    path = sweep(project, "interventions[0].caseload: [100]\n", base="../scenarios/expansion.yaml",
+                 name="x {interventions[0].caseload}")
+    p = only(problems_of(path))
+    assert (p.file, p.line, p.path) == (str(path), line_of(path, "caseload: [100]"), "interventions[0].caseload")
+    assert "unknown field 'caseload'" in p.message and p.message.startswith("sweep point 1 of 1")
+
+
 # --------------------------------------------------------------------------- recognising sweep files
 
 
