@@ -230,7 +230,7 @@ def _cmd_run(args, argv) -> int:
     names = [sc.name for sc in scenarios]
     print(comparison_table(summary, comparison, names, _baseline_name(names)))
     _print_checks(batch)
-    print(f"\nresults: {_display(batch)}")
+    print(f"\nresults: {_display(batch)} (open report.html)")
     return _report_failures(failures, total)
 
 
@@ -303,6 +303,9 @@ def run_batch(scenarios, files: list[str], argv, out: str | None, jobs: int, exe
         progress.close()
     summary, comparison = output.write_summaries(batch, names, baseline)
     draw_all(batch, summary, comparison, names, baseline)
+    from .report import write_report
+
+    write_report(batch)  # reuses the figures just drawn
     return batch, summary, comparison, failures, len(tasks)
 
 
@@ -401,6 +404,9 @@ def _cmd_merge(args) -> int:
     baseline = first.get("baseline") or _baseline_name(names)
     summary, comparison = output.write_summaries(out, names, baseline)
     draw_all(out, summary, comparison, names, baseline)
+    from .report import write_report
+
+    write_report(out)
     print(comparison_table(summary, comparison, names, baseline))
     _print_checks(out)
     print(f"\nmerged {len(dirs)} shards into {_display(out)}")
@@ -450,8 +456,13 @@ def _cmd_report(args) -> int:
     baseline = manifest.get("baseline") or _baseline_name(names)
     summary, comparison = output.write_summaries(batch, names, baseline)
     files = draw_all(batch, summary, comparison, names, baseline)
+    from .report import write_report
+
+    reports = write_report(batch)
     print(comparison_table(summary, comparison, names, baseline))
-    print(f"\nredrew {len(files)} plots in {_display(batch / 'plots')}")
+    _print_checks(batch)
+    print(f"\nredrew {len(files) // 2} plots (PNG and SVG) in {_display(batch / 'plots')}")
+    print(f"report: {_display(reports[0])}, {_display(reports[1])}")
     return EXIT_OK
 
 

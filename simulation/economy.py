@@ -130,7 +130,7 @@ class Economy:
         self.delayed_by: dict[str, LevelMonitor] = {
             name: LevelMonitor(per) for name in DELAY_REASONS}
         self.in_hospital_65 = LevelMonitor(per)
-        days = int(math.ceil(self.end_day)) + 1
+        days = int(math.ceil(self.end_day))  # midnights 0 .. end-1 (the run ends at end_day)
         self.census = {name: np.zeros(days, dtype=np.float32) for name in
                        ("beds_occupied", "beds_capacity", "delayed", "ae_occupied", "reablement", "home_care",
                         "care_homes")}

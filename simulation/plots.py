@@ -593,7 +593,7 @@ def difference_chart(view: BatchView, metrics: list[str]) -> Figure | None:
                     if abs(end) > limit:
                         ax.plot([side * limit], [y[k]], marker=">" if side > 0 else "<", color=c, markersize=5,
                                 zorder=3)
-                        ax.annotate(f"CI to {end:+.0f}%", (side * limit, y[k]), xytext=(-4 * side, 5),
+                        ax.annotate(f"CI to {end:+.0f}%".replace("-", "\u2212"), (side * limit, y[k]), xytext=(-4 * side, 5),
                                     textcoords="offset points", ha="right" if side > 0 else "left", va="center",
                                     fontsize=6.5, color=text_colour(c))
                     else:
@@ -602,7 +602,7 @@ def difference_chart(view: BatchView, metrics: list[str]) -> Figure | None:
             ax.plot([pct[k]], [y[k]], marker="o", color=c, markersize=5.5, zorder=4,
                     markeredgecolor="white", markeredgewidth=0.6)
             if abs(pct[k]) >= 0.04 * limit:  # dots on the zero line need no number
-                ax.annotate(f"{pct[k]:+.1f}%", (pct[k], y[k]), xytext=(0, 4.5), textcoords="offset points",
+                ax.annotate(f"{pct[k]:+.1f}%".replace("-", "\u2212"), (pct[k], y[k]), xytext=(0, 4.5), textcoords="offset points",
                             ha="center", va="bottom", fontsize=6.8, color="#212B32")
     ax.axvline(0, color=ZERO_LINE, linewidth=1)
     for k in range(1, len(metrics)):
@@ -614,7 +614,7 @@ def difference_chart(view: BatchView, metrics: list[str]) -> Figure | None:
     ax.tick_params(axis="y", length=0)
     ax.grid(axis="y", visible=False)
     ax.grid(axis="x", visible=True)
-    ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:+.0f}%" if v else "0%"))
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:+.0f}%".replace("-", "\u2212") if v else "0%"))
     ax.set_xlabel(f"Change from {safe(short(view.baseline, 30))} over the whole horizon (%): "
                   "paired mean (dot) and 95% CI (line)")
     ax.set_title("What changes against the baseline (whole horizon)", fontsize=10.5)

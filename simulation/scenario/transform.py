@@ -25,7 +25,7 @@ def _scale_model(model: BaseModel, factor: float) -> BaseModel:
 
 
 def with_population(scenario: Scenario, size: int) -> Scenario:
-    """The same place at another size: capacities and community flows scale in proportion.
+    """The same place at another size: capacities, community flows and intervention sizes scale in proportion.
 
     Rates per person, probabilities and durations are unchanged, so a smaller
     place has the same utilisations (small pools queue a little more: they pool
@@ -34,7 +34,26 @@ def with_population(scenario: Scenario, size: int) -> Scenario:
     factor = size / scenario.population.size
     services = _scale_model(scenario.services, factor)
     population = scenario.population.model_copy(update={"size": size})
-    return scenario.model_copy(update={"services": services, "population": population})
+    interventions = [_scale_intervention(it, factor) for it in scenario.interventions]
+    return scenario.model_copy(update={"services": services, "population": population,
+                                       "interventions": interventions})
+
+
+#: Intervention fields that are sizes (places or people) and scale with the population.
+INTERVENTION_SIZES = ("change", "capacity_patients", "caseload")
+
+
+def _scale_intervention(item: BaseModel, factor: float) -> BaseModel:
+    """An intervention sized for the rescaled place: its places, patients and money scale with it."""
+    update = {}
+    for name in INTERVENTION_SIZES:
+        value = getattr(item, name, None)
+        if isinstance(value, int) and not isinstance(value, bool):
+            update[name] = round(value * factor)
+    costs = item.costs.model_copy(update={"setup": item.costs.setup * factor,
+                                          "fixed_per_year": item.costs.fixed_per_year * factor})
+    update["costs"] = costs
+    return item.model_copy(update=update)
 
 
 def with_run(scenario: Scenario, **run_update) -> Scenario:
