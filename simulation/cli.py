@@ -52,8 +52,8 @@ def _seed(text: str) -> int:
         value = int(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"must be a whole number (got {text!r})") from None
-    if not 0 <= value < 2**63:
-        raise argparse.ArgumentTypeError(f"must be between 0 and 2**63-1 (got {value})")
+    if not 0 <= value <= 10**15:
+        raise argparse.ArgumentTypeError(f"must be between 0 and 10**15 (got {value})")
     return value
 
 
@@ -126,6 +126,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     _terminate_as_interrupt()
     parser = build_parser()
+    if argv in (["-h"], ["--help"]):
+        parser.print_help()
+        print("\nWith no command, runs every scenario in scenarios/ (options as for 'run', without files).")
+        return EXIT_OK
     try:
         args = _parse(argv)
     except UsageError as err:

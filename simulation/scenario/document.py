@@ -161,6 +161,9 @@ def write_all(root: Path) -> list[Path]:
         root / "scenarios" / "baseline.yaml": baseline_yaml(),
     }
     from ..metrics import outputs_markdown
+    from .sweep import sweep_json_schema
+
+    files[root / "schemas" / "sweep.schema.json"] = json.dumps(sweep_json_schema(), indent=2) + "\n"
 
     files[root / "docs" / "outputs.md"] = outputs_markdown()
     try:

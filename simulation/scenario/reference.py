@@ -7,7 +7,10 @@ allowed (type and the ``gt``/``ge``/``lt``/``le`` limits in the field's
 metadata) and the source of the default (``json_schema_extra["source"]``).
 Nested models whose fields carry descriptions become sections; models whose
 fields do not (by-age-band values, probability tables, distributions) are
-one row each, their default written on one line per sub-table.
+one row each, their default written on one line per sub-table. A list of
+settings (``interventions``) gets a section for its items, ``interventions[].x``:
+the fields every kind of item has, then each kind's own (chosen by ``type``),
+their defaults taken from the fields since the baseline has no items.
 
 ``python -m simulation.scenario.document`` writes the file;
 ``tests/scenario/test_reference.py`` keeps the committed copy equal to

@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Any, Literal, Union
 
-from pydantic import Field, Strict, model_validator
+from pydantic import Field, Strict, field_validator, model_validator
 
 from .interventions import Intervention
 from .fields import (
@@ -57,7 +57,7 @@ class RunSettings(Model):
     replications: Annotated[int, Field(ge=1, le=1000)] = sourced(
         5, "Independent replications; replication k uses the same random numbers in every scenario.", unit="runs"
     )
-    seed: Annotated[int, Field(ge=0, le=2**63 - 1)] = sourced(
+    seed: Annotated[int, Field(ge=0, le=10**15)] = sourced(
         20250401, "Root seed of every random stream.", unit="integer"
     )
 
@@ -695,14 +695,20 @@ class Scenario(Model):
     interventions: list[Intervention] = sourced(
         list, "Changes to the place that start on a date and ramp up (see docs/scenario-reference.md).")
 
-    @model_validator(mode="after")
-    def _name_printable(self) -> "Scenario":
-        if any(ord(c) < 32 for c in self.name):
-            raise ValueError("name must not contain control characters")
-        names = [i.name for i in self.interventions]
+    @field_validator("name")
+    @classmethod
+    def _name_printable(cls, name: str) -> str:
+        if any(ord(c) < 32 for c in name):
+            raise ValueError("must not contain control characters")
+        return name
+
+    @field_validator("interventions")
+    @classmethod
+    def _unique_interventions(cls, items: list) -> list:
+        names = [i.name for i in items]
         if len(set(names)) != len(names):
             raise ValueError(f"intervention names must be unique (got {names})")
-        return self
+        return items
 
 
 ReablementSettings.model_rebuild()

@@ -57,6 +57,7 @@ Public API
 ``expand_sweep(path, *, allow_outside=False, max_scenarios=50, force=False) -> list[Scenario]``
 ``parse_path(text) -> list[str | int] | None`` (``"interventions[0].change"`` -> ``["interventions", 0, "change"]``)
 ``sweep_points(...) -> list[SweepPoint]`` (the same, with each point's values and hash)
+``sweep_json_schema() -> dict`` (for ``schemas/sweep.schema.json``, for editors)
 ``load_inputs(paths, *, allow_outside=False, force=False) -> list[tuple[str, Scenario]]``
     Scenario and sweep files together (what ``run`` and ``validate`` need),
     every problem of every file in one :class:`ScenarioError`, names unique.
@@ -101,6 +102,7 @@ __all__ = [
     "is_sweep_file",
     "load_inputs",
     "parse_path",
+    "sweep_json_schema",
     "sweep_points",
 ]
 
@@ -523,7 +525,9 @@ def _missing_item(data: dict, path: str) -> str | None:
     """Why a path naming a list item (``interventions[2].change``) has no such item in the base, or None."""
     parts = parse_path(path) or []
     node: Any = data
-    for i, part in enumerate(parts[:-1]):
+    for i, part in enumerate(parts):
+        if i == len(parts) - 1 and not isinstance(part, int):
+            return None  # a key may be new; a list item must exist
         child = _child_or_default(node, parts, i)
         if child is _MISSING:
             where = format_path(parts[:i])
@@ -608,9 +612,19 @@ def sweep_points(
     ------
     ScenarioError
         With every problem, each located in the sweep file (or in the base
-        file for a problem of the base itself).
+        file for a problem of the base itself). Nothing else escapes for bad
+        input: an unexpected failure is reported as a problem of the file.
     """
     display = os.fspath(path) if not isinstance(path, bytes) else os.fsdecode(path)
+    try:
+        return _sweep_points(display, allow_outside=allow_outside, max_scenarios=max_scenarios, force=force)
+    except ScenarioError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - the contract: bad input never escapes as a traceback
+        raise ScenarioError(Problem(display, None, None, "", f"could not expand the sweep ({type(exc).__name__}: {exc})")) from exc
+
+
+def _sweep_points(display: str, *, allow_outside: bool, max_scenarios: int, force: bool) -> list[SweepPoint]:
     problems: list[Problem] = []
     spec = _read_spec(display, problems)
     grid, zipped = spec.grid or [], spec.zip or []
@@ -725,6 +739,51 @@ def expand_sweep(
 ) -> list[Scenario]:
     """The validated scenarios of a sweep file, in point order (see :func:`sweep_points`)."""
     return [p.scenario for p in sweep_points(path, allow_outside=allow_outside, max_scenarios=max_scenarios, force=force)]
+
+
+# --------------------------------------------------------------------------- JSON Schema for editors
+
+
+def sweep_json_schema() -> dict:
+    """A draft-07 JSON Schema of sweep files, for editors (``schemas/sweep.schema.json``).
+
+    It checks the shape (``sweep`` with ``base``, ``name``, ``grid``, ``zip``)
+    and offers every setting path as a completion for ``grid`` and ``zip``;
+    the values themselves are checked by ``validate``.
+    """
+    values = {"type": "array", "minItems": 1, "description": "The values to try, e.g. [400, 440, 480]."}
+    paths = {p: dict(values) for p in _schema_paths() if "[" not in p and p not in _NOT_SWEPT}
+    table = {
+        "type": "object",
+        "description": "dotted.setting.path: [values] (an item of a list by index: interventions[0].change)",
+        "properties": paths,
+        "additionalProperties": values,
+    }
+    return {
+        "$schema": "http://json-schema.org/draft-07/schema#",
+        "$id": "https://careshift.invalid/sweep.schema.json",
+        "title": "careshift sweep",
+        "type": "object",
+        "required": [SWEEP_KEY],
+        "additionalProperties": False,
+        "properties": {
+            SWEEP_KEY: {
+                "type": "object",
+                "required": ["base", "name"],
+                "additionalProperties": False,
+                "properties": {
+                    "base": {"type": "string", "minLength": 1,
+                             "description": "The scenario file every point starts from, relative to this file."},
+                    "name": {"type": "string", "minLength": 1,
+                             "description": "Name template: {dotted.path} is replaced by the point's value."},
+                    "description": {"type": "string", "description": "Optional description template."},
+                    "grid": {**table, "description": "Every combination of these values. " + table["description"]},
+                    "zip": {**table, "description": "Paired lists of one length, combined with each grid point. "
+                            + table["description"]},
+                },
+            }
+        },
+    }
 
 
 # --------------------------------------------------------------------------- scenario and sweep files together

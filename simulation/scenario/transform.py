@@ -8,7 +8,7 @@ from .schema import Scenario
 
 #: Service fields that are capacities (places, servers or slots) and scale with the population.
 CAPACITY_FIELDS = {"beds", "places", "packages", "crews", "cubicles", "call_handlers",
-                   "same_day_slots_per_weekday", "visits_per_day"}
+                   "same_day_slots_per_weekday", "visits_per_day", "caseload"}
 
 
 def _scale_model(model: BaseModel, factor: float) -> BaseModel:

@@ -108,9 +108,7 @@ SCHEMA_LOCATED = [
          "interventions: intervention names must be unique"),
     Case("control-character-in-name", EXT + 'name: "two\\tnames"\n', 2, "name: must not contain control characters"),
 ]
-XFAIL = pytest.mark.xfail(strict=True, reason="a Scenario model_validator reports these without a path at line 1; "
-                          "move the checks to field validators on 'name' and 'interventions' in schema.py")
-ALL_CASES = [pytest.param(c, id=c.id) for c in CASES] + [pytest.param(c, id=c.id, marks=XFAIL) for c in SCHEMA_LOCATED]
+ALL_CASES = [pytest.param(c, id=c.id) for c in CASES + SCHEMA_LOCATED]
 
 
 def _setup(tmp_path: Path, case: Case) -> tuple[Path, Path]:

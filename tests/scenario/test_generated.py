@@ -58,3 +58,10 @@ def test_every_scenario_file_starts_with_the_modeline_loads_and_runs(path):
     sc = with_run(with_population(sc, 10_000), horizon_years=1)
     eco = Economy(sc, 0).run()
     assert eco.tally("emergency_admissions").sum() > 0
+
+
+def test_committed_sweep_schema_is_current():
+    from simulation.scenario.sweep import sweep_json_schema
+
+    committed = json.loads((ROOT / "schemas" / "sweep.schema.json").read_text(encoding="utf-8"))
+    assert committed == sweep_json_schema(), REGENERATE

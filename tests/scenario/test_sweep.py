@@ -224,6 +224,25 @@ def test_a_list_item_the_base_does_not_have(project):
     assert "the base scenario has 1 item in 'interventions', so there is no 'interventions[1]'" in p.message
 
 
+def test_a_whole_list_item_the_base_does_not_have(project):
+    path = sweep(project, "interventions[0]: [{type: telehealth, name: t, start: 2025-04-01, capacity_patients: 5}]\n",
+                 name="x")
+    p = only(problems_of(path))
+    assert "the base scenario has 0 items in 'interventions', so there is no 'interventions[0]'" in p.message
+
+
+def test_an_unexpected_failure_is_still_a_located_problem(project, monkeypatch):
+    import simulation.scenario.sweep as sweep_module
+
+    def boom(*args, **kwargs):
+        raise IndexError("something unforeseen")
+
+    monkeypatch.setattr(sweep_module, "_set", boom)
+    path = sweep(project, "services.acute.beds: [400]\n")
+    p = only(problems_of(path))
+    assert p.file == str(path) and "could not expand the sweep (IndexError: something unforeseen)" in p.message
+
+
 def test_a_list_needs_an_index(project):
     p = only(problems_of(sweep(project, "interventions.change: [20]\n", name="x {interventions.change}")))
     assert "'interventions' is a list; name one item, e.g. 'interventions[0].change'" in p.message
@@ -480,3 +499,20 @@ def test_load_inputs_reports_every_file_and_name_clashes(project):
         load_inputs([project / "scenarios" / "baseline.yaml", clash])
     p = only(info.value.problems)
     assert p.file == str(clash) and "'baseline' is also used by" in p.message
+
+
+def test_the_editor_schema_accepts_sweeps_and_refuses_scenarios():
+    jsonschema = pytest.importorskip("jsonschema")
+    from ruamel.yaml import YAML
+
+    from simulation.scenario.sweep import sweep_json_schema
+
+    schema = sweep_json_schema()
+    jsonschema.Draft7Validator.check_schema(schema)
+    validator = jsonschema.Draft7Validator(schema)
+    example = YAML(typ="safe", pure=True).load(EXAMPLE)
+    assert not list(validator.iter_errors(example))
+    assert "services.acute.beds" in schema["properties"]["sweep"]["properties"]["grid"]["properties"]
+    assert list(validator.iter_errors({"sweep": {"base": "b.yaml", "name": "x", "gird": {}}}))
+    assert list(validator.iter_errors({"sweep": {"base": "b.yaml", "name": "x", "grid": {"a.b": []}}}))
+    assert list(validator.iter_errors({"name": "a scenario"}))
