@@ -1,6 +1,6 @@
 """Calibration: solve the baseline's base rates so that it reproduces a local profile of targets.
 
-A *profile* (``profiles/england.yaml``) states seven rates per 1,000 residents
+A *profile* (``scenarios/profiles/england.yaml``) states seven rates per 1,000 residents
 a year: emergency admissions in each of the five age bands, type 1 A&E
 attendances and ambulance incidents. :func:`calibrate` finds seven free
 parameters that reproduce them:
@@ -700,7 +700,16 @@ def calibrate(
     ------
     ScenarioError
         The profile or the base scenario file has problems (located).
+    ValueError
+        A setting is out of range (message in plain words).
     """
+    for label, value, low, high in (("population", population, 1000, 5_000_000), ("years", years, 1, 10),
+                                    ("replications", replications, 1, 1000),
+                                    ("max_iterations", max_iterations, 1, 100)):
+        if not low <= value <= high:
+            raise ValueError(f"{label} must be between {low:,} and {high:,} (got {value})")
+    if not 0.5 < slot_quantile < 1.0:
+        raise ValueError(f"slot_quantile must be between 0.5 and 1 (got {slot_quantile})")
     t0 = time.perf_counter()
     say = progress or (lambda _msg: None)
     profile = load_profile(profile_path)

@@ -97,6 +97,20 @@ def build_parser() -> argparse.ArgumentParser:
     mer.add_argument("shards", nargs="+", metavar="DIR")
     mer.add_argument("--out", required=True, metavar="DIR", help="the merged batch folder to create")
     sub.add_parser("schema", help="print the scenario JSON Schema")
+    cal = sub.add_parser("calibrate", help="solve crisis rates and first-contact shares so the baseline "
+                         "reproduces a profile; write a scenario fragment")
+    cal.add_argument("profile", metavar="PROFILE", help="e.g. scenarios/profiles/england.yaml")
+    cal.add_argument("--base", default=str(DEFAULT_SCENARIOS / "baseline.yaml"), metavar="FILE")
+    cal.add_argument("--out", metavar="FRAGMENT",
+                     help="default: calibrated_<profile>.yaml beside the profile (not run by default)")
+    cal.add_argument("--population", type=_positive_int, default=100_000, metavar="P",
+                     help="calibrate at the size you will run (default 100,000)")
+    cal.add_argument("--years", type=_positive_int, default=2, metavar="Y")
+    cal.add_argument("--replications", type=_positive_int, default=2, metavar="N")
+    cal.add_argument("--max-iterations", type=_positive_int, default=6, metavar="K")
+    cal.add_argument("--keep-slots", action="store_true", help="keep GP slots and UCR visits as in the base")
+    cal.add_argument("--seed", type=_seed, metavar="S")
+    cal.add_argument("--jobs", type=_positive_int, default=os.cpu_count() or 1, metavar="J")
     vd = sub.add_parser("validation", help="run the baseline and write its calibration table (docs/validation.md)")
     vd.add_argument("--scenario", default=str(DEFAULT_SCENARIOS / "baseline.yaml"), metavar="FILE")
     vd.add_argument("--doc", default=str(PROJECT_ROOT / "docs" / "validation.md"), metavar="FILE",
@@ -149,6 +163,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _cmd_resume(args)
         if args.command == "merge":
             return _cmd_merge(args)
+        if args.command == "calibrate":
+            return _cmd_calibrate(args)
         if args.command == "validation":
             return _cmd_validation(args, argv)
         if args.command == "schema":
@@ -414,6 +430,27 @@ def _cmd_merge(args) -> int:
     print(comparison_table(summary, comparison, names, baseline))
     _print_checks(out)
     print(f"\nmerged {len(dirs)} shards into {_display(out)}")
+    return EXIT_OK
+
+
+def _cmd_calibrate(args) -> int:
+    from .calibration import calibrate, write_fragment
+
+    profile = Path(args.profile)
+    out = Path(args.out) if args.out else profile.parent / f"calibrated_{profile.stem}.yaml"
+    try:
+        result = calibrate(args.profile, args.base, population=args.population, years=args.years,
+                           replications=args.replications, max_iterations=args.max_iterations,
+                           size_slots=not args.keep_slots, jobs=args.jobs, seed=args.seed,
+                           progress=lambda m: print(m, file=sys.stderr))
+    except ValueError as err:
+        raise UsageError(str(err)) from None
+    write_fragment(result, out)
+    print(result.summary())
+    print(f"\nfragment: {_display(out)}")
+    if not result.converged:
+        print("calibration did not reach every target within the profile's tolerance", file=sys.stderr)
+        return EXIT_RUN_FAILED
     return EXIT_OK
 
 

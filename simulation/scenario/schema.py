@@ -191,10 +191,10 @@ class DemandSettings(Model):
     """Crises: acute health or care needs that would normally lead to an urgent contact."""
 
     crisis_rate_per_person_year: ByAgeBand = sourced(
-        bands(0.56, 0.50, 0.81, 1.29, 2.03),
+        bands(1.204, 0.6287, 0.9743, 1.396, 2.170),
         "Mean crises per person a year in each age band (before segment, latent risk and season).",
         unit="crises per person-year",
-        source="D: calibrated to the England profile (docs/calibration.md)",
+        source="D: calibrated to the England profile at 250,000 people, every target within 1.1% (docs/calibration.md)",
     )
     segment_rate_multiplier: BySegment = sourced(
         BySegment(healthy=0.5, ltc=1.0, complex=2.0, frailty=3.0, end_of_life=5.0),
@@ -298,7 +298,8 @@ class ByAcuity(Model):
 
 
 def _by_acuity(name: str, table: type) -> type:
-    return type(name, (ByAcuity,), {"__annotations__": {a: table for a in ACUITIES}, "__doc__": f"{table.__doc__} By acuity."})
+    return type(name, (ByAcuity,), {"__annotations__": {a: table for a in ACUITIES}, "__module__": __name__,
+                                    "__qualname__": name, "__doc__": f"{table.__doc__} By acuity."})
 
 
 FirstContactByAcuity = _by_acuity("FirstContactByAcuity", FirstContact)
@@ -324,13 +325,14 @@ class RoutingSettings(Model):
 
     first_contact: FirstContactByAcuity = sourced(
         FirstContactByAcuity(
-            minor=FirstContact(gp=0.50, nhs111=0.30, ambulance=0.04, ae_self=R),
-            urgent=FirstContact(gp=0.32, nhs111=0.25, ambulance=0.24, ae_self=R),
-            acute=FirstContact(gp=0.10, nhs111=0.12, ambulance=0.62, ae_self=R),
+            minor=FirstContact(gp=0.5754, nhs111=0.3452, ambulance=0.0266, ae_self=R),
+            urgent=FirstContact(gp=0.4366, nhs111=0.3411, ambulance=0.1596, ae_self=R),
+            acute=FirstContact(gp=0.2432, nhs111=0.2918, ambulance=0.4123, ae_self=R),
         ),
         "First point of contact by acuity.",
         unit="probability",
-        source="D: calibrated to ambulance 150/1,000 and type 1 A&E 270/1,000 (evidence: ambulance-incidents, ae-attendances)",
+        source="D: calibrated to ambulance 150/1,000 and type 1 A&E 270/1,000 (evidence: ambulance-incidents, "
+        "ae-attendances; docs/calibration.md)",
     )
     gp_outcome: GpOutcomeByAcuity = sourced(
         GpOutcomeByAcuity(
@@ -396,8 +398,9 @@ class GpSettings(Model):
     """GP practices' same-day urgent capacity (slots per day, not servers)."""
 
     same_day_slots_per_weekday: Capacity = sourced(
-        170, "Same-day slots for urgent crises on each weekday across the place's practices.", unit="slots per day",
-        source="A: sized so slots run out on some winter Mondays",
+        634, "Same-day slots for urgent crises on each weekday across the place's practices.", unit="slots per day",
+        source="D: sized in calibration to meet requests on 95% of open days, so slots run out on busy days "
+        "(docs/calibration.md)",
     )
     open_weekends: bool = sourced(
         False, "Whether practices offer same-day slots on Saturday and Sunday.", unit="flag",
@@ -426,7 +429,10 @@ class AmbulanceSettings(Model):
 class UcrSettings(Model):
     """Urgent community (2-hour) response: visits per day."""
 
-    visits_per_day: Capacity = sourced(40, "2-hour response visits available each day.", unit="visits per day", source="A")
+    visits_per_day: Capacity = sourced(
+        41, "2-hour response visits available each day.", unit="visits per day",
+        source="D: sized in calibration to meet requests on 95% of days (docs/calibration.md)",
+    )
 
 
 class AeSettings(Model):

@@ -140,3 +140,23 @@ def test_entry_point_script_runs_as_a_program(tmp_path):
     proc = subprocess.run([sys.executable, str(ROOT / "run_scenarios.py"), "validate", "missing.yaml"],
                           capture_output=True, text=True, cwd=tmp_path, timeout=120)
     assert proc.returncode == 2 and "Traceback" not in proc.stderr
+
+
+def test_calibrate_bad_profile_exits_2(tmp_path, capsys):
+    bad = tmp_path / "p.yaml"
+    bad.write_text("name: x\ntargets:\n  ae_attendances_per_1000: -5\n", encoding="utf-8")
+    assert main(["calibrate", str(bad), "--out", str(tmp_path / "f.yaml")]) == 2
+    assert str(bad) in capsys.readouterr().err
+    assert not (tmp_path / "f.yaml").exists()
+
+
+def test_calibrate_writes_a_loadable_fragment(tmp_path):
+    from simulation.scenario.loader import load_scenario
+
+    out = tmp_path / "scen" / "calibrated.yaml"
+    out.parent.mkdir()
+    code = main(["calibrate", str(ROOT / "scenarios" / "profiles" / "england.yaml"), "--base", SCENARIOS[0],
+                 "--out", str(out), "--population", "20000", "--years", "1", "--replications", "1",
+                 "--max-iterations", "1", "--jobs", "1"])
+    assert code in (0, 1)  # one iteration on a small place need not converge
+    assert load_scenario(out, allow_outside=True).name != "baseline"

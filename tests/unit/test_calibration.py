@@ -18,7 +18,7 @@ from simulation.scenario.fields import ACUITIES
 from simulation.scenario.loader import load_scenario
 from tests.conftest import ROOT, small_scenario
 
-ENGLAND = ROOT / "profiles" / "england.yaml"
+ENGLAND = ROOT / "scenarios" / "profiles" / "england.yaml"
 BASELINE = ROOT / "scenarios" / "baseline.yaml"
 
 
@@ -293,6 +293,20 @@ def test_unconstrained_demand_table():
 
 
 # --- the whole calibration --------------------------------------------------------
+
+
+@pytest.mark.parametrize("setting", [{"population": 500}, {"years": 11}, {"replications": 0},
+                                     {"slot_quantile": 1.0}])
+def test_calibrate_refuses_bad_settings_in_plain_words(setting):
+    with pytest.raises(ValueError, match=next(iter(setting))):
+        cal.calibrate(ENGLAND, **setting)
+
+
+def test_calibrate_reports_a_bad_profile_located(tmp_path):
+    bad = tmp_path / "p.yaml"
+    bad.write_text("targets: {}\n", encoding="utf-8")
+    with pytest.raises(ScenarioError, match="p.yaml:1"):
+        cal.calibrate(bad)
 
 
 @pytest.mark.slow
