@@ -17,6 +17,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from benchmarks.history import append
+
 ROOT = Path(__file__).resolve().parent.parent
 
 CHILD = r"""
@@ -54,10 +56,7 @@ def main(argv=None) -> int:
     for size in (int(s) for s in args.sizes.split(",")):
         out = subprocess.run([sys.executable, "-c", CHILD.format(root=str(ROOT), size=size)], capture_output=True,
                              text=True, check=True).stdout.strip()
-        record = {"benchmark": "memory", **json.loads(out)}
-        print(json.dumps(record))
-        with open(args.history, "a", encoding="utf-8") as fh:
-            fh.write(json.dumps(record) + "\n")
+        append({"benchmark": "memory", **json.loads(out)}, args.history)
     return 0
 
 

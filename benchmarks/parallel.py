@@ -21,6 +21,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from benchmarks.history import append
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -63,9 +65,7 @@ def main(argv: list[str] | None = None) -> int:
         "speedup_local_2": round(med["local_1"] / med["local_2"], 3),
         "speedup_dask_2": round(med["local_1"] / med["dask_2"], 3),
     }
-    print(json.dumps(record))
-    with open(args.history, "a", encoding="utf-8") as fh:
-        fh.write(json.dumps(record) + "\n")
+    append(record, args.history)
     return 0
 
 
