@@ -118,6 +118,7 @@ class Routing:
         self.los_sigma = sigma
         self.ae_time = sampler(svc.ae.time_in_department_hours, 1.0 / 24.0)
         self.amb_time = sampler(svc.ambulance.job_hours, 1.0 / 24.0)
+        self.max_handover = svc.ambulance.max_handover_minutes / 1440.0
         self.call_time = sampler(svc.nhs111.call_minutes, 1.0 / 1440.0)
         self.reablement_time = sampler(svc.reablement.duration_days)
         self.reablement_outcome = Choice(svc.reablement.outcome)
@@ -270,10 +271,16 @@ def attend_ae(eco, p, acuity, band, u, z, by_ambulance: bool, terminal: bool = F
     if by_ambulance:
         eco.count("ae_arrivals_by_ambulance")
     req = eco.cubicles.request()
-    if req is not None:
-        yield req
-    if by_ambulance:
+    if req is not None and by_ambulance:
+        # the crew waits at most max_handover_minutes, then is released; the patient keeps waiting
+        yield env.any_of([req, env.timeout(eco.routing.max_handover)])
         eco.add("ambulance_handover_delay_days", env.now - arrived)
+        eco.crews.release()
+        if not req.triggered:
+            yield req
+    elif req is not None:
+        yield req
+    elif by_ambulance:
         eco.crews.release()
     yield env.timeout(eco.routing.ae_time(u[U_AE_TIME], z[U_AE_TIME]))
     if terminal or u[U_ADMIT] < eco.routing.admit[acuity]:
@@ -381,7 +388,8 @@ def stay(eco, p, band, u, z, terminal: bool = False) -> Iterator:
     elif destination == "p3":
         eco.start_process(care_home_placement(eco, p, already_held=True))
     if not zero_day and eco.residence[p] == HOME and u[U_READMIT] < route.readmit_p:
-        eco.schedule_crisis(p, env.now + u[U_READMIT_TIME] * route.readmit_window, outcome="post_discharge")
+        eco.schedule_crisis(p, env.now + u[U_READMIT_TIME] * route.readmit_window, acuity=ACUTE,
+                            outcome="post_discharge")
 
 
 # --- after hospital -----------------------------------------------------------------

@@ -191,10 +191,10 @@ class DemandSettings(Model):
     """Crises: acute health or care needs that would normally lead to an urgent contact."""
 
     crisis_rate_per_person_year: ByAgeBand = sourced(
-        bands(1.204, 0.6287, 0.9743, 1.396, 2.170),
+        bands(0.9576, 0.5229, 0.8473, 1.214, 1.983),
         "Mean crises per person a year in each age band (before segment, latent risk and season).",
         unit="crises per person-year",
-        source="D: calibrated to the England profile at 250,000 people, every target within 1.1% (docs/calibration.md)",
+        source="D: calibrated to the England profile at 250,000 people, every target within 3% (docs/calibration.md)",
     )
     segment_rate_multiplier: BySegment = sourced(
         BySegment(healthy=0.5, ltc=1.0, complex=2.0, frailty=3.0, end_of_life=5.0),
@@ -227,8 +227,8 @@ class DemandSettings(Model):
         source="A: conversion rising with age (evidence: ae-conversion-by-age)",
     )
     readmission_extra_probability: Probability = sourced(
-        0.15,
-        "Chance that an overnight discharge is followed by an extra crisis within the readmission window "
+        0.18,
+        "Chance that an overnight discharge is followed by an extra, acute crisis within the readmission window "
         "(on top of the person's usual rate).",
         unit="probability",
         source="A: with usual rates gives ~12-15% 30-day readmission (evidence: readmission)",
@@ -325,9 +325,9 @@ class RoutingSettings(Model):
 
     first_contact: FirstContactByAcuity = sourced(
         FirstContactByAcuity(
-            minor=FirstContact(gp=0.5754, nhs111=0.3452, ambulance=0.0266, ae_self=R),
-            urgent=FirstContact(gp=0.4366, nhs111=0.3411, ambulance=0.1596, ae_self=R),
-            acute=FirstContact(gp=0.2432, nhs111=0.2918, ambulance=0.4123, ae_self=R),
+            minor=FirstContact(gp=0.5311, nhs111=0.3186, ambulance=0.03479, ae_self=R),
+            urgent=FirstContact(gp=0.3672, nhs111=0.2869, ambulance=0.2088, ae_self=R),
+            acute=FirstContact(gp=0.157, nhs111=0.1884, ambulance=0.5393, ae_self=R),
         ),
         "First point of contact by acuity.",
         unit="probability",
@@ -337,12 +337,13 @@ class RoutingSettings(Model):
     gp_outcome: GpOutcomeByAcuity = sourced(
         GpOutcomeByAcuity(
             minor=GpOutcome(managed=R, ucr=0.01, ae=0.04, direct_admission=0.0),
-            urgent=GpOutcome(managed=R, ucr=0.08, ae=0.15, direct_admission=0.05),
-            acute=GpOutcome(managed=R, ucr=0.05, ae=0.35, direct_admission=0.45),
+            urgent=GpOutcome(managed=R, ucr=0.08, ae=0.13, direct_admission=0.12),
+            acute=GpOutcome(managed=R, ucr=0.05, ae=0.25, direct_admission=0.60),
         ),
         "GP decision after a same-day urgent contact.",
         unit="probability",
-        source="A",
+        source="A: direct admissions (GP, same-day emergency care) set so ~70% of admissions come via A&E and "
+        "conversion is 20-29% (evidence: ae-conversion)",
     )
     gp_no_slot: GpNoSlot = sourced(
         GpNoSlot(nhs111=0.5, ae_self=0.2, next_day=R),
@@ -381,7 +382,7 @@ class RoutingSettings(Model):
         source="A",
     )
     ae_admission_probability: AdmissionProbabilityByAcuity = sourced(
-        AdmissionProbabilityByAcuity(minor=0.02, urgent=0.19, acute=0.70),
+        AdmissionProbabilityByAcuity(minor=0.02, urgent=0.18, acute=0.67),
         "Probability of admission after A&E by acuity; overall conversion 20-29% (evidence: ae-conversion).",
         unit="probability",
         source="D: calibrated to 20-29% conversion (evidence: ae-conversion)",
@@ -398,7 +399,7 @@ class GpSettings(Model):
     """GP practices' same-day urgent capacity (slots per day, not servers)."""
 
     same_day_slots_per_weekday: Capacity = sourced(
-        634, "Same-day slots for urgent crises on each weekday across the place's practices.", unit="slots per day",
+        444, "Same-day slots for urgent crises on each weekday across the place's practices.", unit="slots per day",
         source="D: sized in calibration to meet requests on 95% of open days, so slots run out on busy days "
         "(docs/calibration.md)",
     )
@@ -420,9 +421,14 @@ class Nhs111Settings(Model):
 class AmbulanceSettings(Model):
     """Ambulance crews: job cycle, and handover at A&E when A&E is full."""
 
-    crews: Capacity = sourced(10, "Crews on duty at any time.", unit="crews", source="A: ~100 incidents/day at ~1.5 h/job")
+    crews: Capacity = sourced(12, "Crews on duty at any time.", unit="crews", source="A: ~100 incidents/day at ~1.5 h/job")
     job_hours: Distribution = sourced(
         lognormal(1.4, 0.6), "Time from dispatch to clear, excluding handover waits.", unit="hours", source="A"
+    )
+    max_handover_minutes: Annotated[float, Field(gt=0.0, le=1440.0)] = sourced(
+        45.0, "Longest a crew waits to hand a patient over at a full A&E before it is released (the patient "
+        "keeps waiting for a cubicle).", unit="minutes",
+        source="A: NHS 'release to respond' 45-minute handover practice (to verify; docs/evidence.md gaps)",
     )
 
 
@@ -430,7 +436,7 @@ class UcrSettings(Model):
     """Urgent community (2-hour) response: visits per day."""
 
     visits_per_day: Capacity = sourced(
-        41, "2-hour response visits available each day.", unit="visits per day",
+        29, "2-hour response visits available each day.", unit="visits per day",
         source="D: sized in calibration to meet requests on 95% of days (docs/calibration.md)",
     )
 
@@ -453,7 +459,7 @@ class AcuteSettings(Model):
     """Acute (general and acute) beds for emergency admissions."""
 
     beds: Capacity = sourced(
-        440,
+        435,
         "Beds available for emergency admissions.",
         unit="beds",
         source="D: unconstrained emergency demand ~380 occupied beds at 250k sized to ~90% mean occupancy "
@@ -484,7 +490,7 @@ class ReablementSettings(Model):
     """Reablement (short-term support to maximise independence)."""
 
     places: Capacity = sourced(
-        66, "People who can be in reablement at once.", unit="places",
+        56, "People who can be in reablement at once.", unit="places",
         source="D: ~1,100 ST-Max episodes a year for 250k (evidence: st-max) x ~3 weeks",
     )
     duration_days: Distribution = sourced(
@@ -492,9 +498,10 @@ class ReablementSettings(Model):
         source="R: up to 6 weeks, often 1-2 (evidence: reablement-duration)",
     )
     outcome: "ReablementOutcome" = sourced(
-        lambda: ReablementOutcome(no_further_support=0.76, home_care=0.13, care_home=0.05, hospital="remainder"),
+        lambda: ReablementOutcome(no_further_support=0.71, home_care=0.08, care_home=0.11, hospital="remainder"),
         "Outcome at the end of reablement.", unit="probability",
-        source="R: 75-80% no further support (evidence: ascof-2d)",
+        source="R/A: 75-80% need no further support nationally (evidence: ascof-2d); here a little lower, with more "
+        "care-home and hospital endings, so ~82% are at home 91 days after discharge (evidence: ascof-2b1)",
     )
     community_referrals_per_year: Annotated[float, Field(ge=0.0, le=1e6)] = sourced(
         350.0, "Referrals to reablement from the community (not from hospital) a year.", unit="per year",
@@ -515,7 +522,7 @@ class IntermediateCareSettings(Model):
     """Bed-based intermediate care (discharge pathway 2)."""
 
     beds: Capacity = sourced(
-        32, "Rehabilitation beds.", unit="beds", source="D: unconstrained demand ~27 beds (docs/calibration.md)"
+        27, "Rehabilitation beds.", unit="beds", source="D: unconstrained demand ~26 beds (docs/calibration.md)"
     )
     stay_days: Distribution = sourced(lognormal(24.0, 12.0), "Length of stay.", unit="days", source="A")
     outcome: "IntermediateCareOutcome" = sourced(
@@ -536,7 +543,7 @@ class HomeCareSettings(Model):
     """Long-term home-care packages."""
 
     packages: Capacity = sourced(
-        2350, "Packages that can run at once.", unit="packages",
+        2240, "Packages that can run at once.", unit="packages",
         source="D: unconstrained demand ~2,150 packages (docs/calibration.md); ~0.9% of people receive home care"
     )
     package_days: Distribution = sourced(
@@ -551,8 +558,9 @@ class CareHomeSettings(Model):
     """Care-home beds (permanent placements); a placement lasts until the resident dies."""
 
     beds: Capacity = sourced(
-        1750, "Care-home beds for older people in the place.", unit="beds",
-        source="A: ~0.7% of population, near England's older-people care-home beds per head"
+        1900, "Care-home beds for older people in the place.", unit="beds",
+        source="D: above the ~1,700 residents the place settles at (admissions ~450 a year x ~3.6-year stays; "
+        "docs/calibration.md); ~0.76% of the population"
     )
     initial_occupancy: Probability = sourced(
         0.9, "Share of beds filled at the start of the warm-up.", unit="share", source="A"
@@ -565,7 +573,7 @@ class CareHomeSettings(Model):
         source="A: median survival in care homes of about 2 years",
     )
     community_admissions_per_year: Annotated[float, Field(ge=0.0, le=1e6)] = sourced(
-        180.0, "Permanent admissions from the community (not via hospital) a year.", unit="per year",
+        150.0, "Permanent admissions from the community (not via hospital) a year.", unit="per year",
         source="D: ASCOF 2A 584 per 100k 65+ council-funded, ~x1.5 with self-funders (evidence: ascof-2a)",
     )
 
