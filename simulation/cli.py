@@ -181,6 +181,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
+    except Exception as err:
+        from .experiment import ExecutorError
+
+        if isinstance(err, ExecutorError):
+            print(err, file=sys.stderr)
+            return EXIT_RUN_FAILED
+        raise
     parser.print_help()
     return EXIT_BAD_INPUT
 

@@ -91,6 +91,10 @@ def tasks_for(scenarios: list[Scenario], done: set[tuple[str, int]] | None = Non
     return out
 
 
+class ExecutorError(RuntimeError):
+    """The execution backend could not start (reported as one line, exit code 1)."""
+
+
 def shard(tasks: list[Task], index: int, count: int) -> list[Task]:
     """The deterministic slice `index` (1-based) of `count`: every count-th task, starting at index-1."""
     if not 1 <= index <= count:
@@ -147,12 +151,16 @@ def _execute_dask(data, tasks, jobs, on_result, scheduler) -> None:
     except ImportError as err:  # pragma: no cover - depends on the optional extra
         raise RuntimeError("the dask executor needs the optional dependency: pip install -e '.[dask]'") from err
     cluster = None
-    if scheduler:
-        client = Client(scheduler)
-    else:
-        cluster = LocalCluster(n_workers=jobs, threads_per_worker=1, processes=True, host="127.0.0.1",
-                               dashboard_address=None)
-        client = Client(cluster)
+    try:
+        if scheduler:
+            client = Client(scheduler, timeout="30s")
+        else:
+            cluster = LocalCluster(n_workers=jobs, threads_per_worker=1, processes=True, host="127.0.0.1",
+                                   dashboard_address=None)
+            client = Client(cluster)
+    except Exception as err:  # noqa: BLE001 - reported to the user as one line
+        where = f"the Dask scheduler at {scheduler}" if scheduler else "a local Dask cluster"
+        raise ExecutorError(f"could not start {where}: {type(err).__name__}: {err}") from err
     try:
         scattered = client.scatter(data, broadcast=True)
         futures = [client.submit(_execute, t, scattered[t.scenario_index], pure=False) for t in tasks]

@@ -103,3 +103,22 @@ def test_common_random_numbers_cut_the_variance_of_a_paired_difference():
     crn = np.array([value(more, r) for r in range(reps)]) - b
     indep = np.array([value(more, r + 1000) for r in range(reps)]) - b
     assert np.var(crn, ddof=1) <= 0.5 * np.var(indep, ddof=1), (np.var(crn, ddof=1), np.var(indep, ddof=1))
+
+
+def test_dask_from_the_command_line_script(tmp_path):
+    """Worker processes import run_scenarios.py; it must not run the CLI again when imported."""
+    pytest.importorskip("dask.distributed")
+    out = tmp_path / "d"
+    proc = subprocess.run([sys.executable, str(ROOT / "run_scenarios.py"), "run", BASE, *SMALL, "--replications", "2",
+                           "--jobs", "2", "--executor", "dask", "--out", str(out)],
+                          cwd=ROOT, capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert len(list(out.glob("*/rep=*/DONE"))) == 2
+
+
+def test_unreachable_scheduler_is_one_line_and_exit_1(tmp_path, capsys):
+    pytest.importorskip("dask.distributed")
+    code = main(["run", BASE, *SMALL, "--replications", "1", "--executor", "dask", "--scheduler",
+                 "tcp://127.0.0.1:9", "--out", str(tmp_path / "x")])
+    err = capsys.readouterr().err
+    assert code == 1 and "could not start the Dask scheduler" in err and "Traceback" not in err
