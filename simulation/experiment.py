@@ -163,9 +163,18 @@ def _execute_dask(data, tasks, jobs, on_result, scheduler) -> None:
         raise ExecutorError(f"could not start {where}: {type(err).__name__}: {err}") from err
     try:
         scattered = client.scatter(data, broadcast=True)
-        futures = [client.submit(_execute, t, scattered[t.scenario_index], pure=False) for t in tasks]
-        for fut in as_completed(futures):
+        # Keep one task in flight per worker thread: Dask's scheduler does not know a replication takes
+        # tens of seconds and would otherwise queue several on one worker while another sits idle.
+        slots = max(1, sum(w.get("nthreads", 1) for w in client.scheduler_info()["workers"].values()))
+        queue = list(tasks)
+        running = as_completed([client.submit(_execute, t, scattered[t.scenario_index], pure=False)
+                                for t in queue[:slots]])
+        queue = queue[slots:]
+        for fut in running:
             on_result(fut.result())
+            if queue:
+                t = queue.pop(0)
+                running.add(client.submit(_execute, t, scattered[t.scenario_index], pure=False))
     finally:
         client.close()
         if cluster is not None:
