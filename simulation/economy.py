@@ -318,6 +318,12 @@ class Economy:
             self.count("dynamic_crises_suppressed")
             return
         band = int(age_band_of(np.array([self.age(p, now)]))[0])
+        if not terminal and self.interventions.items:
+            # an intervention's hazard ratio thins these crises too (deaths, and so terminal admissions, are fixed)
+            hazard = float(self.interventions.hazard[p]) if p < self.interventions.hazard.shape[0] else 1.0
+            if u[U_ACCEPT] >= min(1.0, hazard):
+                self.count("crises_avoided")
+                return
         if outcome:
             self.count(f"dynamic_crises_{outcome}")
         if terminal:

@@ -64,11 +64,23 @@ def test_no_effect_gives_identical_results(baseline, item):
     pd.testing.assert_frame_equal(core(run_metrics(eco)), core(run_metrics(baseline)), check_exact=True)
 
 
-def test_telehealth_hazard_ratio_shows_in_the_cohort(baseline):
+UNCONSTRAINED = {name: {field: "unlimited"} for name, field in (
+    ("acute", "beds"), ("ae", "cubicles"), ("ambulance", "crews"), ("reablement", "places"),
+    ("intermediate_care", "beds"), ("home_care", "packages"), ("care_homes", "beds"))}
+
+
+def test_telehealth_hazard_ratio_shows_in_the_cohort():
+    """The mechanism alone: with capacity unconstrained, a hazard ratio of 0.8 gives ~0.8 admissions.
+
+    With finite capacity the ratio is diluted (about 0.87 on this small place): fewer admissions free
+    beds and crews, so fewer crises are lost to congestion, and terminal admissions do not depend on
+    the crisis hazard. That is a real system effect, reported by the model, not tested here.
+    """
     item = {"type": "telehealth", "name": "th", "start": WARMUP_START.isoformat(), "capacity_patients": 4000,
             "crisis_hazard_ratio": 0.8, "maturity": {"curve": "step"},
             "eligibility": {"min_age": 18, "segments": ["ltc", "complex", "frailty"]}}
-    eco = Economy(with_interventions(small_scenario(), item), 0)
+    base = Economy(small_scenario(**UNCONSTRAINED), 0).run()
+    eco = Economy(with_interventions(small_scenario(**UNCONSTRAINED), item), 0)
     eco.interventions.update(0.0)
     cohort = set(eco.interventions.enrolled["th"].tolist())
     eco.run()
@@ -77,11 +89,11 @@ def test_telehealth_hazard_ratio_shows_in_the_cohort(baseline):
     def admissions(e):
         return sum(1 for p, *_ in e.admissions if p in cohort)
 
-    base, treated = admissions(baseline), admissions(eco)
-    ratio = treated / base
-    # thinning at 0.8 on ~1,500 admissions: sd ~0.01; terminal admissions (unaffected) pull toward 1
-    assert base > 800
-    assert abs(ratio - 0.8) < 0.05, (treated, base, ratio)
+    before, after = admissions(base), admissions(eco)
+    ratio = after / before
+    # thinning at 0.8 on ~900 admissions: sd ~0.013; terminal admissions (unaffected) pull slightly toward 1
+    assert before > 800
+    assert abs(ratio - 0.8) < 0.05, (after, before, ratio)
     assert eco.tally("crises_avoided").sum() > 0
 
 

@@ -33,7 +33,9 @@ def test_every_crisis_ends_in_exactly_one_outcome(base_run):
                    if k.startswith("crisis_outcome_"))
     assert crises > 1000
     assert crises == outcomes + base_run.open_journeys
-    assert 0 <= base_run.open_journeys < 0.01 * crises
+    # journeys still open at the end are the people in beds (every bed holder is mid-journey) plus those
+    # waiting (A&E, crews, GP retries): at least the beds in use, and a small share of all crises
+    assert base_run.beds.in_use <= base_run.open_journeys < 0.05 * crises
 
 
 def test_bed_days_counted_once(base_run):

@@ -311,7 +311,9 @@ def test_calibrate_reports_a_bad_profile_located(tmp_path):
 
 @pytest.mark.slow
 def test_calibration_reaches_the_england_targets_on_a_small_place():
-    result = cal.calibrate(ENGLAND, population=50_000, years=2, replications=2, max_iterations=8, jobs=2)
+    # at the calibrate command's default size: at 50,000 people the per-band noise of two short
+    # replications (~3%) is as large as the tolerance itself
+    result = cal.calibrate(ENGLAND, population=100_000, years=2, replications=2, max_iterations=8, jobs=2)
     assert result.converged, result.summary()
     assert (result.final["error_pct"].abs() <= 3.0).all()
     assert set(result.fragment) == {"demand", "routing", "services"}
