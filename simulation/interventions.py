@@ -27,6 +27,24 @@ if TYPE_CHECKING:  # pragma: no cover
 
 MONTH_DAYS = YEAR_DAYS / 12.0
 
+#: Outputs of every intervention: metric suffix -> (unit, kind, meaning); ``docs/outputs.md`` lists them.
+INTERVENTION_OUTPUTS = {
+    "capacity": ("places, patients or share", "level",
+                 "Capacity in place (places for a capacity change or a virtual ward, people who can be enrolled "
+                 "for cohort types, the weekend discharge factor for seven-day discharge), mean of monthly values."),
+    "maturity": ("share", "level", "Maturity of capacity (0 before the start, 1 when mature), mean of monthly "
+                 "values."),
+    "effect_level": ("share", "level", "Maturity x fade x the replication's effect multiplier, mean of monthly "
+                     "values."),
+}
+
+
+def intervention_key(name: str) -> str:
+    """Metric prefix of an intervention: ``intervention_`` + its name in lowercase letters, digits and _."""
+    import re
+
+    return "intervention_" + (re.sub(r"[^a-z0-9]+", "_", name.lower()).strip("_") or "unnamed")
+
 
 def months_since(start: dt.date, day: dt.date) -> float:
     return (day - start).days / MONTH_DAYS
@@ -74,16 +92,38 @@ class Runtime:
             cap, eff = self.level(it, day)
             if isinstance(it, CapacityChange):
                 self._capacity(it, cap)
-                self.capacity_log[it.name].append((day, self._current_capacity(it), cap))
+                self.capacity_log[it.name].append((day, self._current_capacity(it), cap, cap))
             elif isinstance(it, SevenDayDischarge):
                 weekend = weekend + (it.weekend_discharge_factor - weekend) * eff
-                self.capacity_log[it.name].append((day, weekend, eff))
+                self.capacity_log[it.name].append((day, weekend, cap, eff))
             elif isinstance(it, (Telehealth, CaseManagement)):
                 ids = self._cohort(it, day, cap)
                 hr = 1.0 - (1.0 - it.crisis_hazard_ratio) * eff
                 self.hazard[ids] *= hr
-                self.capacity_log[it.name].append((day, float(ids.size), eff))
+                self.capacity_log[it.name].append((day, float(ids.size), cap, eff))
         self.eco.routing.weekend_factor = weekend
+
+    def emit_metrics(self, count, level) -> None:
+        """Emit every intervention's outputs through the metrics table's `count` and `level` helpers."""
+        eco = self.eco
+        n = eco.periods.years + 1
+        for name, log in self.capacity_log.items():
+            key = intervention_key(name)
+            cap = np.full(n, np.nan)
+            mat = np.full(n, np.nan)
+            eff = np.full(n, np.nan)
+            if log:
+                arr = np.array(log)
+                k = np.array([eco.periods.of(d) for d in arr[:, 0]])
+                for period in range(n):
+                    sel = k == period
+                    if sel.any():
+                        cap[period] = arr[sel, 1].mean()
+                        mat[period] = arr[sel, 2].mean()
+                        eff[period] = arr[sel, 3].mean()
+            level(f"{key}_capacity", cap)
+            level(f"{key}_maturity", mat)
+            level(f"{key}_effect_level", eff)
 
     # -- levers -------------------------------------------------------------------
 

@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from .economy import Economy
+from .interventions import INTERVENTION_OUTPUTS, intervention_key  # noqa: F401 (re-exported)
 from .scenario.fields import AGE_BANDS, SEGMENTS
 
 
@@ -250,31 +251,11 @@ def run_metrics(eco: Economy) -> pd.DataFrame:
 
     count("crises_avoided", t("crises_avoided"))
     count("crises_added", t("crises_added"))
-    for name, log in eco.interventions.capacity_log.items():
-        key = intervention_key(name)
-        cap = np.full(H + 1, np.nan)
-        eff = np.full(H + 1, np.nan)
-        if log:
-            arr = np.array(log)
-            k = np.array([eco.periods.of(d) for d in arr[:, 0]])
-            for period in range(H + 1):
-                sel = k == period
-                if sel.any():
-                    cap[period] = arr[sel, 1].mean()
-                    eff[period] = arr[sel, 2].mean()
-        level(f"{key}_capacity", cap)
-        level(f"{key}_effect_level", eff)
+    eco.interventions.emit_metrics(count, level)
 
     table = pd.DataFrame(rows, columns=["metric", "year", "value"])
     table["year"] = table["year"].astype(object)
     return table
-
-
-def intervention_key(name: str) -> str:
-    """Metric prefix of an intervention: ``intervention_`` + its name in lowercase letters, digits and _."""
-    import re
-
-    return "intervention_" + (re.sub(r"[^a-z0-9]+", "_", name.lower()).strip("_") or "unnamed")
 
 
 def admissions_table(eco: Economy) -> pd.DataFrame:
@@ -323,11 +304,8 @@ def outputs_markdown() -> str:
         "",
         "| metric | unit | kind | meaning |",
         "|---|---|---|---|",
-        "| `intervention_<name>_capacity` | places, patients or share | level | Capacity in place (places for a "
-        "capacity change, people enrolled for telehealth and case management, the weekend discharge factor for "
-        "seven-day discharge), mean of monthly values. |",
-        "| `intervention_<name>_effect_level` | share | level | Maturity x fade of its effect, mean of monthly "
-        "values. |",
+        *[f"| `intervention_<name>_{suffix}` | {unit} | {kind} | {meaning} |"
+          for suffix, (unit, kind, meaning) in INTERVENTION_OUTPUTS.items()],
         "",
         "Admissions avoided, bed days released and other effects are the paired differences from the baseline in "
         "`comparison.csv`.",
