@@ -88,6 +88,8 @@ class Economy:
         self._build_services()
         self._build_state()
         self.interventions = Runtime(self)
+        #: diversion levers the pathway reads (None unless an intervention needs them: keeps the baseline lean)
+        self.levers = self.interventions.levers
         self._dynamic_rng = rngmod.generator(run.seed, replication, "demand.dynamic")
         self._service_rng = rngmod.generator(run.seed, replication, "services.durations")
         self._community_rng = rngmod.generator(run.seed, replication, "services.community")
@@ -288,7 +290,9 @@ class Economy:
             horizon = self.known_deaths_until()
             if stop <= horizon:
                 yield env.timeout(stop - env.now)
-                return
+                if stop >= min(end, self.death_day(p)):
+                    return
+                continue  # the death was postponed while waiting (telehealth mortality effect)
             if horizon >= self.end_day + YEAR_DAYS:
                 yield env.timeout(self.end_day + YEAR_DAYS - env.now)
                 return
@@ -303,17 +307,20 @@ class Economy:
         _Journey(gen, first)
 
     def schedule_crisis(self, p: int, when: float, acuity: int | None = None, via: str = "",
-                        outcome: str = "", terminal: bool = False) -> None:
+                        outcome: str = "", terminal: bool = False, death_at: float | None = None) -> None:
         """A crisis made during the run (after a discharge, at the end of reablement, a terminal admission)."""
         u = self._dynamic_rng.random(N_UNIFORMS)
         z = crisis_normal_scores(u).tolist()
         u = u.tolist()
         delay = max(0.0, when - self.env.now)
         ev = self.env.timeout(delay)
-        ev.callbacks.append(lambda _e: self._start_dynamic(p, u, z, acuity, via, outcome, terminal))
+        ev.callbacks.append(lambda _e: self._start_dynamic(p, u, z, acuity, via, outcome, terminal, death_at))
 
-    def _start_dynamic(self, p, u, z, acuity, via, outcome, terminal) -> None:
+    def _start_dynamic(self, p, u, z, acuity, via, outcome, terminal, death_at=None) -> None:
         now = self.env.now
+        if death_at is not None and self.death_day(p) != death_at:  # the death was postponed (telehealth mortality effect)
+            self.count("dynamic_crises_suppressed")
+            return
         if self.dead[p] or self.death_day(p) <= now or self.in_journey[p]:
             self.count("dynamic_crises_suppressed")
             return
@@ -323,6 +330,7 @@ class Economy:
             hazard = float(self.interventions.hazard[p]) if p < self.interventions.hazard.shape[0] else 1.0
             if u[U_ACCEPT] >= min(1.0, hazard):
                 self.count("crises_avoided")
+                self.interventions.attribute_avoided(np.array([p]))
                 return
         if outcome:
             self.count(f"dynamic_crises_{outcome}")
@@ -349,7 +357,9 @@ class Economy:
             modifier = np.minimum(modifier * self.interventions.hazard[persons], MODIFIER_BOUND)
         keep = (u[:, U_ACCEPT] < season * modifier) & (t < self.end_day)
         if self.interventions.items:
-            self._tally["crises_avoided"][self._k] += float((without & ~keep).sum())
+            avoided = without & ~keep
+            self._tally["crises_avoided"][self._k] += float(avoided.sum())
+            self.interventions.attribute_avoided(persons[avoided])
             self._tally["crises_added"][self._k] += float((keep & ~without).sum())
         t, persons, u = t[keep], persons[keep], u[keep]
         band = age_band_of((t - pop.cols.birth_day[persons]) / YEAR_DAYS)
@@ -413,17 +423,17 @@ class Economy:
                 p = int(p)
                 d = float(pop.cols.death_day[p])
                 ev = env.timeout(d - env.now)
-                ev.callbacks.append(lambda _e, p=p, h=draws[j, 2]: self._die(p, h))
+                ev.callbacks.append(lambda _e, p=p, h=draws[j, 2], d=d: self._die(p, h, d))
                 chance = (eol.terminal_admission_probability_care_home if self.residence[p] == CARE_HOME
                           else eol.terminal_admission_probability_home)
                 if draws[j, 0] < chance:
-                    self.schedule_crisis(p, d - terminal_stay(draws[j, 1], zs[j]), terminal=True)
+                    self.schedule_crisis(p, d - terminal_stay(draws[j, 1], zs[j]), terminal=True, death_at=d)
             year += 1
             yield env.timeout(year * YEAR_DAYS - env.now)
 
-    def _die(self, p: int, u_place: float) -> None:
+    def _die(self, p: int, u_place: float, day: float) -> None:
         """A scheduled death outside hospital (deaths in hospital are recorded when the stay ends)."""
-        if self.dead[p] or self.in_hospital[p]:
+        if self.dead[p] or self.in_hospital[p] or self.death_day(p) != day:
             return
         if self.residence[p] == CARE_HOME:
             place = "care_home"
@@ -495,7 +505,9 @@ class Economy:
         ch_beds = _capacity(s.care_homes.beds)
         if ch_beds:
             for _ in range(int(ch_beds * s.care_homes.initial_occupancy)):
-                p = self._pick(rng, 75.0, {FRAILTY: 1.0, END_OF_LIFE: s.care_homes.end_of_life_placement_weight})
+                # the residents already there: survivors of earlier placements, so no extra weight on the last
+                # year of life (new placements carry it); this keeps the stock from dipping in the first year
+                p = self._pick(rng, 75.0, {FRAILTY: 1.0, END_OF_LIFE: 1.0})
                 if p is None:
                     break
                 self.residence[p] = CARE_HOME
@@ -529,7 +541,7 @@ class Economy:
                                     lambda p: pathway.home_care_package(self, p, request=True), 65.0,
                                     {LTC: 0.3, COMPLEX: 1.0, FRAILTY: 1.0, END_OF_LIFE: 1.0}, True))
         env.process(self._community(s.care_homes.community_admissions_per_year,
-                                    lambda p: pathway.care_home_placement(self, p, already_held=False), 75.0,
+                                    lambda p: pathway.care_home_from_community(self, p), 75.0,
                                     {FRAILTY: 1.0, END_OF_LIFE: s.care_homes.end_of_life_placement_weight}))
         env.run(until=self.end_day)
         for pool in self.pools:
@@ -538,6 +550,7 @@ class Economy:
         for monitor in self.delayed_by.values():
             monitor.close(self.end_day)
         self.in_hospital_65.close(self.end_day)
+        self.interventions.close(self.end_day)
         self.wall_seconds = _time.perf_counter() - t0
         return self
 

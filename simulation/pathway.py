@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import math
 from bisect import bisect_right
+from statistics import NormalDist
 from typing import TYPE_CHECKING, Callable, Iterator
 
 from .demand import (
@@ -152,6 +153,11 @@ def crisis(eco: "Economy", p: int, acuity: int, band: int, u, z, via: str = "") 
     route = eco.routing
     first = via or route.first[acuity].pick(u[U_FIRST])
     eco.begin(p)
+    lv = eco.levers
+    if lv is not None and lv.alert is not None and lv.alert[p] > 0.0 and lv.u() < lv.alert[p]:
+        lv.tally(_owner(lv.alert_owner, p), "early_alerts")
+        eco.end(p, "managed_telehealth")
+        return
     if first == "gp":
         yield from gp_contact(eco, p, acuity, band, u, z, from_111=False)
     elif first == "nhs111":
@@ -186,6 +192,10 @@ def gp_contact(eco, p, acuity, band, u, z, from_111: bool) -> Iterator:
     elif outcome == "ae":
         yield from attend_ae(eco, p, acuity, band, u, z, by_ambulance=False)
     else:
+        ward = step_up(eco, p, acuity, "gp")
+        if ward is not None:
+            yield from virtual_ward_step_up(eco, p, ward, acuity, band, u, z)
+            return
         eco.count("gp_direct_admissions")
         yield from admit(eco, p, acuity, band, u, z)
 
@@ -207,10 +217,23 @@ def call_111(eco, p, acuity, band, u, z, allow_gp: bool = True) -> Iterator:
         eco.end(p, "self_care_111")
     elif outcome == "ucr":
         yield from urgent_community_response(eco, p, acuity, band, u, z)
-    elif outcome == "ambulance":
-        yield from ambulance(eco, p, acuity, band, u, z)
     else:
-        yield from attend_ae(eco, p, acuity, band, u, z, by_ambulance=False)
+        lv = eco.levers
+        if lv is not None:
+            ward = step_up(eco, p, acuity, "nhs111") if would_be_admitted(eco, acuity, u) else None
+            if ward is not None:
+                yield from virtual_ward_step_up(eco, p, ward, acuity, band, u, z)
+                return
+            if acuity != ACUTE and lv.spa_share > 0.0 and not would_be_admitted(eco, acuity, u) \
+                    and lv.u() < lv.spa_share:
+                lv.tally(lv.owners["spa"], "episodes")
+                lv.tally(lv.owners["spa"], "uses")
+                yield from urgent_community_response(eco, p, acuity, band, u, z)
+                return
+        if outcome == "ambulance":
+            yield from ambulance(eco, p, acuity, band, u, z)
+        else:
+            yield from attend_ae(eco, p, acuity, band, u, z, by_ambulance=False)
 
 
 def ambulance(eco, p, acuity, band, u, z) -> Iterator:
@@ -221,10 +244,22 @@ def ambulance(eco, p, acuity, band, u, z) -> Iterator:
         eco.count("ambulance_hear_and_treat")
         eco.end(p, "managed_ambulance")
         return
+    ward = None
+    lv = eco.levers
+    if outcome == "convey" and lv is not None:
+        if would_be_admitted(eco, acuity, u):
+            ward = step_up(eco, p, acuity, "ambulance")
+        elif acuity != ACUTE:
+            outcome = _instead_of_conveyance(lv, p)
     req = eco.crews.request()
     if req is not None:
         yield req
     yield eco.env.timeout(eco.routing.amb_time(u[U_AMB_TIME], z[U_AMB_TIME]))
+    if ward is not None:
+        eco.crews.release()
+        eco.count("ambulance_see_and_treat")
+        yield from virtual_ward_step_up(eco, p, ward, acuity, band, u, z)
+        return
     if outcome == "convey":
         eco.count("ambulance_conveyances")
         yield from attend_ae(eco, p, acuity, band, u, z, by_ambulance=True)
@@ -283,7 +318,15 @@ def attend_ae(eco, p, acuity, band, u, z, by_ambulance: bool, terminal: bool = F
     elif by_ambulance:
         eco.crews.release()
     yield env.timeout(eco.routing.ae_time(u[U_AE_TIME], z[U_AE_TIME]))
-    if terminal or u[U_ADMIT] < eco.routing.admit[acuity]:
+    ward = None
+    if not terminal and eco.levers is not None and u[U_ADMIT] < eco.routing.admit[acuity]:
+        ward = step_up(eco, p, acuity, "ae")
+    if ward is not None:
+        eco.cubicles.release()
+        eco.ae_left(arrived, env.now)
+        eco.leave_hospital(p)
+        yield from virtual_ward_step_up(eco, p, ward, acuity, band, u, z)
+    elif terminal or u[U_ADMIT] < eco.routing.admit[acuity]:
         eco.count("ae_admitted")
         bed = eco.beds.request()
         if bed is not None:
@@ -295,6 +338,10 @@ def attend_ae(eco, p, acuity, band, u, z, by_ambulance: bool, terminal: bool = F
         eco.cubicles.release()
         eco.ae_left(arrived, env.now)
         eco.leave_hospital(p)
+        ward = step_up(eco, p, acuity, "ae", admitted=False) if eco.levers is not None else None
+        if ward is not None:
+            yield from virtual_ward_step_up(eco, p, ward, acuity, band, u, z, avoids_admission=False)
+            return
         eco.end(p, "discharged_ae")
 
 
@@ -327,22 +374,32 @@ def stay(eco, p, band, u, z, terminal: bool = False) -> Iterator:
     eco.admitted(p, start)
     death = eco.death_day(p)
     zero_day = (not terminal) and u[U_ZERO_DAY] < route.zero_day[band]
-    if terminal:
-        los = math.inf
-    elif zero_day:
-        los = route.zero_day_stay(u[U_LOS], z[U_LOS])
-    else:
-        los = math.exp(route.los_mu[band] + route.los_sigma * z[U_LOS])
+    los = math.inf if terminal else planned_los(route, band, u, z)
     if start + los >= death:
         yield env.timeout(max(0.0, death - start))
         eco.discharged(p, start, env.now, zero_day, "died")
         return
-    yield env.timeout(los)
-    fit = env.now
     if zero_day or eco.residence[p] == CARE_HOME:
         destination = "p0"
     else:
         destination = route.pathway[band].pick(u[U_PATHWAY])
+    lv = eco.levers
+    if lv is not None and lv.wards and destination == "p0" and not zero_day and not terminal:
+        ward = step_down(eco, p, los)
+        if ward is not None:
+            yield env.timeout(los - ward.days_saved)
+            if ward.pool.take_if_free():
+                eco.discharged(p, start, env.now, zero_day, "virtual_ward")
+                lv.tally(ward.name, "bed_days_released", ward.days_saved)
+                eco.start_process(virtual_ward_step_down(eco, p, ward))
+                _maybe_readmit(eco, p, u, zero_day)
+                return
+            yield env.timeout(ward.days_saved)
+        else:
+            yield env.timeout(los)
+    else:
+        yield env.timeout(los)
+    fit = env.now
     if destination == "p0" and not zero_day:
         wd = eco.calendar.weekday(fit)
         if wd >= 5 and u[U_WEEKEND] >= route.weekend_factor:
@@ -356,6 +413,10 @@ def stay(eco, p, band, u, z, terminal: bool = False) -> Iterator:
     place = None
     if destination == "p1":
         support = route.p1.pick(u[U_P1])
+        if support == "home_care" and lv is not None and lv.home_care_to_reablement > 0.0 \
+                and lv.u() < lv.home_care_to_reablement:
+            support = "reablement"
+            lv.tally(lv.owners["reablement"], "episodes")
         destination = f"p1_{support}"
         place = {"p1_reablement": eco.reablement, "p1_home_care": eco.home_care,
                  "p1_community_support": eco.community_nursing}[destination]
@@ -387,9 +448,127 @@ def stay(eco, p, band, u, z, terminal: bool = False) -> Iterator:
         eco.start_process(intermediate_care(eco, p))
     elif destination == "p3":
         eco.start_process(care_home_placement(eco, p, already_held=True))
+    _maybe_readmit(eco, p, u, zero_day)
+
+
+def _maybe_readmit(eco, p, u, zero_day: bool) -> None:
+    """An extra crisis soon after an overnight stay, for some people discharged home."""
+    route = eco.routing
     if not zero_day and eco.residence[p] == HOME and u[U_READMIT] < route.readmit_p:
-        eco.schedule_crisis(p, env.now + u[U_READMIT_TIME] * route.readmit_window, acuity=ACUTE,
+        eco.schedule_crisis(p, eco.env.now + u[U_READMIT_TIME] * route.readmit_window, acuity=ACUTE,
                             outcome="post_discharge")
+
+
+def planned_los(route: Routing, band: int, u, z) -> float:
+    """Length of a (non-terminal) emergency stay from the crisis's own draws: zero-day or overnight."""
+    if u[U_ZERO_DAY] < route.zero_day[band]:
+        return route.zero_day_stay(u[U_LOS], z[U_LOS])
+    return math.exp(route.los_mu[band] + route.los_sigma * z[U_LOS])
+
+
+# --- interventions' diversions (only when a scenario has them: ``eco.levers`` is None otherwise) ------------
+
+_NORMAL = NormalDist()
+
+
+def would_be_admitted(eco, acuity: int, u) -> bool:
+    """Whether this crisis would be admitted if it reached A&E (its own admission draw)."""
+    return u[U_ADMIT] < eco.routing.admit[acuity]
+
+
+def _owner(owners: dict, p: int) -> str:
+    """The first intervention (in scenario order) whose sorted cohort holds person `p`."""
+    import numpy as np
+
+    for name, ids in owners.items():
+        i = int(np.searchsorted(ids, p))
+        if i < ids.shape[0] and ids[i] == p:
+            return name
+    return next(iter(owners))
+
+
+def _instead_of_conveyance(lv, p: int) -> str:
+    """A minor or urgent crisis not needing admission: kept at home by telecare or care-home support,
+    sent to the 2-hour response by a single point of access or UCR expansion, or conveyed."""
+    if lv.convey_avoid is not None and lv.convey_avoid[p] > 0.0 and lv.u() < lv.convey_avoid[p]:
+        owners = {name: ids for name, ids, _share in lv.convey_owner}
+        name = _owner(owners, p)
+        lv.tally(name, "episodes")
+        return "see_and_treat"
+    for share, key in ((lv.spa_share, "spa"), (lv.ucr_referral_share, "ucr")):
+        if share > 0.0 and lv.u() < share:
+            lv.tally(lv.owners[key], "episodes")
+            if key == "spa":
+                lv.tally(lv.owners[key], "uses")
+            return "refer_ucr"
+    return "convey"
+
+
+def step_up(eco, p: int, acuity: int, source: str, admitted: bool = True):
+    """A virtual ward that takes this patient (a place is held), or None.
+
+    `admitted`: the patient would otherwise be admitted (else: would have gone home from A&E).
+    """
+    lv = eco.levers
+    if lv is None:
+        return None
+    for ward in lv.wards:
+        share = ward.step_up_share if admitted else ward.step_up_share_not_admitted
+        if share > 0.0 and source in ward.sources and acuity in ward.acuities \
+                and lv.u() < share and ward.eligible(eco, p) and ward.pool.take_if_free():
+            return ward
+    return None
+
+
+def step_down(eco, p: int, los: float):
+    """A virtual ward chosen to take the last days of this stay (checked for a free place later), or None."""
+    lv = eco.levers
+    for ward in lv.wards:
+        if ward.step_down_share > 0.0 and ward.pool.capacity and los > ward.days_saved + 1.0 \
+                and lv.u() < ward.step_down_share \
+                and ward.eligible(eco, p):
+            return ward
+    return None
+
+
+def _ward_time(lv, sample) -> float:
+    u = lv.u()
+    return sample(u, _NORMAL.inv_cdf(min(max(u, 1e-12), 1.0 - 1e-12)))
+
+
+def virtual_ward_step_up(eco, p, ward, acuity, band, u, z, avoids_admission: bool = True) -> Iterator:
+    """A step-up stay (the place is held); some patients are escalated to an acute bed part-way."""
+    env = eco.env
+    lv = eco.levers
+    lv.tally(ward.name, "episodes")
+    lv.tally(ward.name, "uses")
+    length = _ward_time(lv, ward.step_up_time)
+    escalate = lv.u() < ward.escalation
+    end = length * lv.u() if escalate else length
+    yield env.timeout(max(0.0, min(end, eco.death_day(p) - env.now)))
+    ward.pool.release()
+    if eco.death_day(p) <= env.now:
+        eco.end(p, "died_on_virtual_ward")
+        return
+    if escalate:
+        lv.tally(ward.name, "escalations")
+        yield from admit(eco, p, acuity, band, u, z)
+        return
+    if avoids_admission:
+        lv.tally(ward.name, "admissions_avoided")
+        lv.tally(ward.name, "bed_days_released", planned_los(eco.routing, band, u, z))
+    eco.end(p, "virtual_ward")
+
+
+def virtual_ward_step_down(eco, p, ward) -> Iterator:
+    """A step-down stay after an early discharge (the place is already held)."""
+    env = eco.env
+    lv = eco.levers
+    lv.tally(ward.name, "episodes")
+    lv.tally(ward.name, "uses")
+    length = _ward_time(lv, ward.step_down_time)
+    yield env.timeout(max(0.0, min(length, eco.death_day(p) - env.now)))
+    ward.pool.release()
 
 
 # --- after hospital -----------------------------------------------------------------
@@ -472,6 +651,15 @@ def home_care_package(eco, p, request: bool = False) -> Iterator:
     yield from eco.hold_until(p, end)
     eco.on_home_care[p] = False
     eco.home_care.release()
+
+
+def care_home_from_community(eco, p) -> Iterator:
+    """A permanent placement from home: made only when a bed is free (councils place elsewhere or wait at
+    home otherwise; they do not queue against hospital discharges)."""
+    if eco.care_homes.take_if_free():
+        yield from care_home_placement(eco, p, already_held=True)
+    else:
+        eco.count("care_home_community_unplaced")
 
 
 def care_home_placement(eco, p, already_held: bool) -> Iterator:

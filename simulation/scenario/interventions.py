@@ -11,11 +11,11 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from typing import Annotated, Literal, Optional, Union
+from typing import Annotated, ClassVar, Literal, Optional, Union
 
 from pydantic import Field, Strict, model_validator
 
-from .fields import SEGMENTS, Model, Probability, sourced
+from .fields import ACUITIES, SEGMENTS, Distribution, Model, Probability, lognormal, sourced
 
 Date = Annotated[dt.date, Strict(False)]
 ORGANISATIONS = ("acute_trust", "community_provider", "primary_care", "ambulance_trust", "icb",
@@ -136,6 +136,21 @@ class Staffing(Model):
         dict, "WTE per unit of capacity by staff group, e.g. {nurse: 0.5, therapist: 0.2}.", unit="WTE per unit")
 
 
+class Draws(Model):
+    """Uncertainty drawn once per replication (the same draw for every scenario: common random numbers).
+
+    ``effect_multiplier`` scales the intervention's effect (1 - hazard ratio, diverted shares, ...);
+    ``midpoint_months`` replaces the maturity midpoint. Leave either out to keep the stated value.
+    """
+
+    effect_multiplier: Optional[Distribution] = sourced(
+        None, "Per-replication multiplier of the effect, e.g. {dist: uniform, low: 0.5, high: 1.5}.",
+        unit="distribution")
+    midpoint_months: Optional[Distribution] = sourced(
+        None, "Per-replication maturity midpoint (months), e.g. {dist: uniform, low: 12, high: 24}.",
+        unit="distribution")
+
+
 class InterventionBase(Model):
     """The outer form shared by every intervention."""
 
@@ -149,6 +164,10 @@ class InterventionBase(Model):
     funded_by: Organisation = sourced("icb", "Organisation that pays.", unit="choice")
     evidence: Annotated[str, Field(max_length=2000)] = sourced(
         "", "The study or claim the effect sizes come from.", unit="text")
+    draws: Draws = sourced(Draws, "Effect size and ramp-up drawn per replication.")
+
+    #: capacity-like types name the service they add places to (None for the others)
+    service_changed: ClassVar[Optional[str]] = None
 
 
 class CapacityChange(InterventionBase):
@@ -158,6 +177,53 @@ class CapacityChange(InterventionBase):
     service: CapacityService = sourced(..., "Service whose capacity changes.", unit="choice")
     change: Annotated[int, Field(ge=-1_000_000, le=1_000_000)] = sourced(
         ..., "Places added at full maturity (negative: removed).", unit="places")
+
+    @property
+    def capacity_target(self) -> tuple[str, int]:
+        """(service, places added at maturity)."""
+        return self.service, self.change
+
+
+class ReablementExpansion(InterventionBase):
+    """More reablement places, optionally with more hospital discharges sent to reablement."""
+
+    type: Literal["reablement_expansion"]
+    places: Annotated[int, Field(ge=0, le=1_000_000)] = sourced(
+        ..., "Reablement places added at full maturity.", unit="places")
+    home_care_to_reablement_share: Probability = sourced(
+        0.0, "Share of discharges that would have gone to a home-care package sent to reablement instead "
+        "(at full effect).", unit="probability", source="A")
+
+    @property
+    def capacity_target(self) -> tuple[str, int]:
+        return "reablement", self.places
+
+
+class HomeCareCapacity(InterventionBase):
+    """More (or fewer) home-care packages commissioned."""
+
+    type: Literal["home_care_capacity"]
+    packages: Annotated[int, Field(ge=-1_000_000, le=1_000_000)] = sourced(
+        ..., "Packages added at full maturity (negative: removed).", unit="packages")
+
+    @property
+    def capacity_target(self) -> tuple[str, int]:
+        return "home_care", self.packages
+
+
+class UcrExpansion(InterventionBase):
+    """More 2-hour urgent community response visits, and ambulance crews referring more patients to them."""
+
+    type: Literal["ucr_expansion"]
+    visits_per_day: Annotated[int, Field(ge=0, le=100_000)] = sourced(
+        ..., "2-hour response visits a day added at full maturity.", unit="visits per day")
+    ambulance_referral_share: Probability = sourced(
+        0.0, "Share of eligible ambulance conveyances (minor and urgent crises) referred to the 2-hour "
+        "response instead (at full effect).", unit="probability", source="A")
+
+    @property
+    def capacity_target(self) -> tuple[str, int]:
+        return "ucr", self.visits_per_day
 
 
 class SevenDayDischarge(InterventionBase):
@@ -177,6 +243,12 @@ class Telehealth(InterventionBase):
     crisis_hazard_ratio: Annotated[float, Field(gt=0.0, le=2.0)] = sourced(
         0.8, "Crisis hazard of enrolled patients relative to no telehealth (at full effect).", unit="ratio",
         source="R: WSD 0.54 vs 0.68 admissions per person (evidence: telehealth-wsd)")
+    early_alert_share: Probability = sourced(
+        0.0, "Share of enrolled patients' remaining crises caught early by an alert and managed by the "
+        "monitoring team at home (at full effect).", unit="probability", source="A")
+    mortality_hazard_ratio: Annotated[float, Field(gt=0.0, le=2.0)] = sourced(
+        1.0, "Death hazard of enrolled patients relative to no telehealth (1 = no effect; WSD found 12-month "
+        "mortality 4.6% vs 8.3%, OR 0.54).", unit="ratio", source="R: evidence: telehealth-wsd")
 
 
 class CaseManagement(InterventionBase):
@@ -193,5 +265,103 @@ class CaseManagement(InterventionBase):
         12.0, "Months between re-selections of the caseload.", unit="months", source="A")
 
 
-Intervention = Annotated[Union[CapacityChange, SevenDayDischarge, Telehealth, CaseManagement],
+class Telecare(InterventionBase):
+    """Alarms and a falls response for an eligible cohort: fewer of their ambulance calls end in conveyance."""
+
+    type: Literal["telecare"]
+    capacity_patients: Annotated[int, Field(ge=0, le=1_000_000)] = sourced(
+        ..., "People with a telecare package at full maturity.", unit="people")
+    conveyance_reduction: Probability = sourced(
+        0.2, "Share of enrolled people's ambulance conveyances (minor and urgent crises) replaced by the falls "
+        "response at home (at full effect).", unit="probability", source="M: assumption, no controlled UK figure")
+
+
+class SelfManagement(InterventionBase):
+    """A self-management programme for people with long-term conditions: a lower crisis hazard."""
+
+    type: Literal["self_management"]
+    capacity_patients: Annotated[int, Field(ge=0, le=1_000_000)] = sourced(
+        ..., "People on the programme at full maturity.", unit="people")
+    crisis_hazard_ratio: Annotated[float, Field(gt=0.0, le=2.0)] = sourced(
+        0.95, "Crisis hazard of participants relative to usual care.", unit="ratio",
+        source="M: assumption (small effects in trials; not in the evidence file)")
+
+
+class SinglePointOfAccess(InterventionBase):
+    """One clinical hub for 111 and ambulance: some crises sent to A&E go to community services instead."""
+
+    type: Literal["single_point_of_access"]
+    share: Probability = sourced(
+        0.15, "Share of eligible crises that 111 or an ambulance crew would send to A&E (minor and urgent, and "
+        "not needing admission) routed to the 2-hour response instead (at full effect).", unit="probability",
+        source="M: assumption")
+
+
+class EnhancedHealthCareHomes(InterventionBase):
+    """Enhanced health in care homes: residents' crises and conveyances fall."""
+
+    type: Literal["enhanced_health_care_homes"]
+    crisis_hazard_ratio: Annotated[float, Field(gt=0.0, le=2.0)] = sourced(
+        0.9, "Crisis hazard of care-home residents relative to usual care (at full effect).", unit="ratio",
+        source="M: assumption (vanguard evaluations reported slower growth of admissions)")
+    conveyance_reduction: Probability = sourced(
+        0.1, "Share of residents' ambulance conveyances (minor and urgent crises) avoided (at full effect).",
+        unit="probability", source="M: assumption")
+
+
+class StepUp(Model):
+    """Admission avoidance: a patient about to be admitted (or conveyed for admission) goes to the virtual ward."""
+
+    share: Probability = sourced(
+        0.1, "Share of eligible admissions (urgent and acute crises) diverted when a virtual-ward place is free "
+        "(at full effect).", unit="probability", source="A: calibrated to occupancy ~70-78% at 40-50 beds per "
+        "100,000 (evidence: virtual-wards-occupancy)")
+    share_not_admitted: Probability = sourced(
+        0.0, "Share of eligible A&E attendances that would have gone home (urgent and acute crises) sent to the "
+        "virtual ward instead (at full effect): referrals that use places without avoiding an admission.",
+        unit="probability", source="R: one admission avoided per 2.5 virtual-ward admissions "
+        "(evidence: virtual-wards-admissions-avoided)")
+    sources: list[Literal["gp", "nhs111", "ambulance", "ae"]] = sourced(
+        lambda: ["gp", "nhs111", "ambulance", "ae"], "Where step-up referrals come from.", unit="list")
+    acuities: list[Literal["minor", "urgent", "acute"]] = sourced(
+        lambda: ["urgent", "acute"], "Acuities that can be managed on the ward.", unit="list")
+    stay_days: Distribution = sourced(
+        lognormal(5.0, 3.0), "Length of a step-up stay.", unit="days", source="A")
+    escalation_probability: Probability = sourced(
+        0.1, "Share of step-up patients escalated back to an acute bed.", unit="probability", source="A")
+
+
+class StepDown(Model):
+    """Early supported discharge: the last days of an acute stay are spent on the virtual ward."""
+
+    share: Probability = sourced(
+        0.05, "Share of eligible overnight stays (discharged home without support) that step down "
+        "(at full effect).", unit="probability", source="A")
+    days_saved: Annotated[float, Field(ge=0.0, le=60.0)] = sourced(
+        3.0, "Acute days replaced by the virtual ward.", unit="days",
+        source="R: hospital LOS -2.1 to -3.9 days (evidence: virtual-wards-cost)")
+    stay_days: Distribution = sourced(
+        lognormal(5.0, 3.0), "Length of a step-down stay on the ward.", unit="days", source="A")
+
+
+class VirtualWard(InterventionBase):
+    """Hospital-level care at home: step-up instead of admission, step-down from acute beds."""
+
+    type: Literal["virtual_ward"]
+    beds_per_100k: Annotated[float, Field(ge=0.0, le=1000.0)] = sourced(
+        45.0, "Virtual-ward places per 100,000 residents at full maturity (of the starting population).",
+        unit="places per 100,000", source="R: national target 40-50 (evidence: virtual-wards-capacity)")
+    step_up: StepUp = sourced(StepUp, "Admission avoidance.")
+    step_down: StepDown = sourced(StepDown, "Early supported discharge.")
+    eligibility: Eligibility = sourced(lambda: Eligibility(min_age=18), "Who it can reach.")
+
+
+#: types that lower crisis hazards of an enrolled cohort
+COHORT_TYPES = ("telehealth", "case_management", "telecare", "self_management")
+#: types that change a service's capacity
+CAPACITY_TYPES = ("capacity_change", "reablement_expansion", "home_care_capacity", "ucr_expansion")
+
+Intervention = Annotated[Union[CapacityChange, ReablementExpansion, HomeCareCapacity, UcrExpansion,
+                               SevenDayDischarge, Telehealth, CaseManagement, Telecare, SelfManagement,
+                               SinglePointOfAccess, EnhancedHealthCareHomes, VirtualWard],
                          Field(discriminator="type")]

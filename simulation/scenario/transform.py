@@ -40,7 +40,7 @@ def with_population(scenario: Scenario, size: int) -> Scenario:
 
 
 #: Intervention fields that are sizes (places or people) and scale with the population.
-INTERVENTION_SIZES = ("change", "capacity_patients", "caseload")
+INTERVENTION_SIZES = ("change", "capacity_patients", "caseload", "places", "packages", "visits_per_day")
 
 
 def _scale_intervention(item: BaseModel, factor: float) -> BaseModel:

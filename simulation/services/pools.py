@@ -143,6 +143,16 @@ class Pool:
         self.queued.change(now, 1)
         return ev
 
+    def take_if_free(self) -> bool:
+        """Take a place if one is free now (True); never queue (False)."""
+        if self.in_use < self._free:
+            now = self.env.now
+            self.in_use += 1
+            self.busy.change(now, 1)
+            self.starts[self.busy.periods.of(now)] += 1
+            return True
+        return False
+
     def release(self) -> None:
         """Give a place back; the first waiter (if any) takes it at once."""
         now = self.env.now

@@ -91,7 +91,9 @@ CASES = [
     Case("horizon-zero", EXT + "run:\n  horizon_years: 0\n", 3, "run.horizon_years: must be at least 1"),
     # interventions
     Case("unknown-intervention-type", EXT + "interventions:\n  - type: bed_closure\n    name: x\n    start: 2025-04-01\n",
-         3, "interventions[0].type: must be one of: capacity_change, seven_day_discharge, telehealth, case_management"),
+         3, "interventions[0].type: must be one of: capacity_change, reablement_expansion, home_care_capacity, "
+         "ucr_expansion, seven_day_discharge, telehealth, case_management, telecare, self_management, "
+         "single_point_of_access, enhanced_health_care_homes, virtual_ward (got 'bed_closure')"),
     Case("intervention-field-of-another-type", EXT + "interventions:\n  - type: capacity_change\n    name: x\n"
          "    start: 2025-04-01\n    service: acute\n    change: 10\n    caseload: 5\n", 8,
          "interventions[0].caseload: unknown field 'caseload'"),
