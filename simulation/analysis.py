@@ -17,6 +17,9 @@ __all__ = [
     "replication_adequacy",
     "mser5",
     "warmup_check",
+    "discount_factors",
+    "break_even_year",
+    "ratio_ci",
 ]
 
 #: Columns every long ``runs`` table must carry.
@@ -772,3 +775,131 @@ def warmup_check(daily_series: np.ndarray, warmup_days: float, batch: int = 5) -
         "adequate": adequate,
         "message": msg,
     }
+
+
+# ---------------------------------------------------------------------------
+# Money: discounting, break-even and ratios of paired means
+# ---------------------------------------------------------------------------
+def discount_factors(years: int, rate: float) -> np.ndarray:
+    r"""Discount factors of years :math:`1..N`: :math:`(1 + r)^{-(k-1)}`, so year 1 is not discounted.
+
+    Parameters
+    ----------
+    years : int
+        Number of years :math:`N`.
+    rate : float
+        Discount rate a year as a fraction (0.035 for the Green Book's 3.5%); must be > -1.
+
+    Returns
+    -------
+    numpy.ndarray
+        The :math:`N` factors.
+
+    Examples
+    --------
+    >>> [round(float(f), 6) for f in discount_factors(3, 0.035)]
+    [1.0, 0.966184, 0.933511]
+    """
+    if not rate > -1.0:
+        raise ValueError(f"rate must be above -1, got {rate!r}")
+    return (1.0 + float(rate)) ** -np.arange(int(years), dtype=float)
+
+
+def break_even_year(cumulative, tolerance: float = 1e-6):
+    """First year from which a cumulative net benefit stays at or above zero; NaN if it ends below zero or is
+    zero throughout (nothing to pay back).
+
+    Parameters
+    ----------
+    cumulative : pandas.Series or array_like
+        Cumulative net benefit by year in year order (a Series indexed by year label, or an array for
+        years 1..N).
+    tolerance : float, default 1e-6
+        Values above ``-tolerance`` count as zero (rounding of sums of money).
+
+    Returns
+    -------
+    int or float
+        The year label (1-based position for an array), or NaN when the last value is below zero or every
+        value is zero.
+
+    Examples
+    --------
+    >>> break_even_year([-5.0, -1.0, 2.0, 4.0])
+    3
+    >>> break_even_year([1.0, -1.0, 3.0])
+    3
+    """
+    if isinstance(cumulative, pd.Series):
+        labels = list(cumulative.index)
+        values = cumulative.to_numpy(dtype=float)
+    else:
+        values = np.asarray(cumulative, dtype=float)
+        labels = list(range(1, values.size + 1))
+    if values.size == 0 or not np.isfinite(values).all() or np.all(np.abs(values) <= abs(tolerance)):
+        return math.nan
+    below = np.flatnonzero(values < -abs(tolerance))
+    if below.size == 0:
+        return labels[0]
+    last = int(below[-1])
+    return labels[last + 1] if last + 1 < values.size else math.nan
+
+
+def ratio_ci(numerator, denominator, confidence: float = 0.95) -> tuple[float, float, float]:
+    r"""Ratio of two paired means with Fieller's confidence interval.
+
+    With replication pairs :math:`(x_i, y_i)`, :math:`i = 1..n`, means :math:`\bar x, \bar y`, sample
+    variances :math:`s_{xx}, s_{yy}` and covariance :math:`s_{xy}`, the ratio is :math:`R = \bar x / \bar y`
+    and the interval is the set of :math:`\rho` with
+
+    .. math:: (\bar x - \rho \bar y)^2 \le \frac{t^2}{n} (s_{xx} - 2 \rho s_{xy} + \rho^2 s_{yy}),
+
+    :math:`t = t_{(1+c)/2,\,n-1}`: the roots of a quadratic. The interval is bounded only when
+    :math:`\bar y` is clearly non-zero (:math:`\bar y^2 > t^2 s_{yy}/n`); otherwise the bounds are NaN.
+    A denominator that is the same in every replication gives the t interval of :math:`\bar x` divided by
+    :math:`\bar y`.
+
+    Parameters
+    ----------
+    numerator, denominator : array_like
+        One value per replication each; pairs with a NaN are dropped.
+    confidence : float, default 0.95
+        Two-sided confidence level.
+
+    Returns
+    -------
+    ratio, ci_low, ci_high : float
+        NaN ratio when :math:`\bar y = 0`; NaN bounds with fewer than two pairs or an unbounded interval.
+
+    Examples
+    --------
+    >>> r, lo, hi = ratio_ci([10.0, 12.0, 14.0], [2.0, 2.0, 2.0])
+    >>> round(r, 3), round(lo, 3), round(hi, 3)
+    (6.0, 3.516, 8.484)
+    """
+    c = _check_confidence(confidence)
+    x = np.asarray(numerator, dtype=float).ravel()
+    y = np.asarray(denominator, dtype=float).ravel()
+    if x.shape != y.shape:
+        raise ValueError("numerator and denominator need one value per replication each")
+    ok = np.isfinite(x) & np.isfinite(y)
+    x, y = x[ok], y[ok]
+    n = x.size
+    if n == 0 or y.mean() == 0:
+        return (math.nan, math.nan, math.nan)
+    mx, my = float(x.mean()), float(y.mean())
+    ratio = mx / my
+    if n < 2:
+        return (ratio, math.nan, math.nan)
+    cov = np.cov(np.vstack([x, y]), ddof=1)
+    sxx, syy, sxy = float(cov[0, 0]), float(cov[1, 1]), float(cov[0, 1])
+    q = float(_t_quantile(c, n - 1)) ** 2 / n
+    a = my * my - q * syy
+    b = -2.0 * (mx * my - q * sxy)
+    cc = mx * mx - q * sxx
+    disc = b * b - 4.0 * a * cc
+    if a <= 0 or disc < 0:
+        return (ratio, math.nan, math.nan)
+    root = math.sqrt(max(disc, 0.0))
+    lo, hi = (-b - root) / (2.0 * a), (-b + root) / (2.0 * a)
+    return (ratio, min(lo, ratio), max(hi, ratio))

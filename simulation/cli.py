@@ -256,9 +256,56 @@ def _cmd_run(args, argv) -> int:
         scenarios, files, argv, args.out, args.jobs, args.executor, args.scheduler, args.shard)
     names = [sc.name for sc in scenarios]
     print(comparison_table(summary, comparison, names, _baseline_name(names)))
+    _print_money(batch)
     _print_checks(batch)
     print(f"\nresults: {_display(batch)} (open report.html)")
     return _report_failures(failures, total)
+
+
+def money_table(money, names: list[str]) -> str:
+    """Short text lines: each scenario's NPV (economic and cash) and cash break-even year against the baseline."""
+    import math
+
+    from .plots import money_text
+
+    def cell(view: str, measure: str, name: str) -> str:
+        r = money[(money["scenario"] == name) & (money["view"] == view) & (money["organisation"] == "total")
+                  & (money["measure"] == measure) & (money["year"].astype(str) == "all")]
+        if r.empty:
+            return "-"
+        r = r.iloc[0]
+        if measure == "break_even_year":
+            return f"year {int(r['mean'])}" if r["mean"] == r["mean"] else "not within the horizon"
+        text = money_text(float(r["mean"]), signed=True).replace("\u2212", "-")
+        if not (math.isnan(float(r["ci_low"])) or math.isnan(float(r["ci_high"]))):
+            lo = money_text(float(r["ci_low"]), signed=True).replace("\u2212", "-")
+            hi = money_text(float(r["ci_high"]), signed=True).replace("\u2212", "-")
+            text += f" [{lo}, {hi}]"
+        return text
+
+    rows = [n for n in names if (money["scenario"] == n).any()]
+    if not rows:
+        return ""
+    lines = ["", "Money against the baseline, all organisations (net present value of savings minus investment; "
+             "details in money.csv and report.html)",
+             f"{'scenario':<28}{'NPV, economic':>34}{'NPV, cash':>34}{'breaks even (cash)':>26}"]
+    for name in rows:
+        lines.append(f"{name[:27]:<28}{cell('economic', 'npv', name):>34}{cell('contracts', 'npv', name):>34}"
+                     f"{cell('contracts', 'break_even_year', name):>26}")
+    return "\n".join(lines)
+
+
+def _print_money(batch: Path) -> None:
+    path = batch / "money.csv"
+    if path.is_file():
+        import pandas as pd
+
+        money = pd.read_csv(path, dtype={"scenario": str, "view": str, "organisation": str, "measure": str,
+                                         "year": str}, keep_default_na=False, na_values=[""])
+        names = list(dict.fromkeys(money["scenario"]))
+        text = money_table(money, names)
+        if text:
+            print(text)
 
 
 def _print_checks(batch: Path) -> None:
@@ -387,6 +434,7 @@ def _cmd_resume(args) -> int:
         scenarios, [], replay, None, args.jobs, args.executor, args.scheduler, shard, batch=batch)
     names = [sc.name for sc in scenarios]
     print(comparison_table(summary, comparison, names, _baseline_name(names)))
+    _print_money(batch)
     _print_checks(batch)
     print(f"\nresumed {_display(batch)}: {total} runs were missing")
     return _report_failures(failures, total)
@@ -435,6 +483,7 @@ def _cmd_merge(args) -> int:
 
     write_report(out)
     print(comparison_table(summary, comparison, names, baseline))
+    _print_money(out)
     _print_checks(out)
     print(f"\nmerged {len(dirs)} shards into {_display(out)}")
     return EXIT_OK
@@ -508,6 +557,7 @@ def _cmd_report(args) -> int:
 
     reports = write_report(batch)
     print(comparison_table(summary, comparison, names, baseline))
+    _print_money(batch)
     _print_checks(batch)
     print(f"\nredrew {len(files) // 2} plots (PNG and SVG) in {_display(batch / 'plots')}")
     print(f"report: {_display(reports[0])}, {_display(reports[1])}")

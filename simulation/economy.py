@@ -25,7 +25,8 @@ from .services.pools import DailySlots, LevelMonitor, Periods, Pool
 
 DEATH_PLACES = ("hospital", "home", "care_home", "hospice_other")
 #: What a medically fit patient can be waiting for in an acute bed.
-DELAY_REASONS = ("reablement", "home_care", "community_nursing", "intermediate_care", "care_homes", "weekend")
+DELAY_REASONS = ("arranging", "reablement", "home_care", "community_nursing", "intermediate_care", "care_homes",
+                 "weekend")
 
 
 def _capacity(value) -> int | None:

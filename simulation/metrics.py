@@ -16,6 +16,7 @@ import pandas as pd
 
 from .economy import Economy
 from .interventions import INTERVENTION_OUTPUTS, intervention_key  # noqa: F401 (re-exported)
+from .money import ORG_IN_TEXT, ORGANISATIONS, VIEWS, run_money
 from .scenario.fields import AGE_BANDS, SEGMENTS
 
 
@@ -114,7 +115,8 @@ METRICS: dict[str, Metric] = {
                                     "unlimited).", "capacity") for svc, what in SLOT_SERVICES.items()},
     **{f"delayed_days_{what}": M("bed days", "count", f"Bed days of medically fit patients waiting for {text}.",
                                  "capacity")
-       for what, text in (("reablement", "a reablement place"), ("home_care", "a home-care package"),
+       for what, text in (("arranging", "their care to be arranged (assessment, package or placement set-up)"),
+                          ("reablement", "a reablement place"), ("home_care", "a home-care package"),
                           ("community_nursing", "a community nursing caseload place"),
                           ("intermediate_care", "an intermediate-care bed"), ("care_homes", "a care-home bed"),
                           ("weekend", "a weekday discharge"))},
@@ -125,6 +127,36 @@ METRICS: dict[str, Metric] = {
                      "capacity"),
     "community_nursing_visits": M("visits", "count", "Community nursing visits to people on the caseload.",
                                   "activity"),
+    # money (simulation/money.py, docs/money.md): pounds in the scenario's price base year
+    **{f"cost_{o}": M("£", "count", f"Economic cost borne by {ORG_IN_TEXT[o]}: resources used, valued at "
+                      "average unit costs (money.unit_costs) uprated to the price base.", "money")
+       for o in ORGANISATIONS},
+    "cost_total": M("£", "count", "Economic cost borne by all organisations (the sum of `cost_<org>`).", "money"),
+    **{f"investment_{o}": M("£", "count", f"Investment in the scenario's interventions funded by "
+                            f"{ORG_IN_TEXT[o]} (set-up, running cost by maturity, double running, per use).",
+                            "money") for o in ORGANISATIONS},
+    "investment_total": M("£", "count", "Investment by all organisations (the sum of `investment_<org>`).", "money"),
+}
+
+#: Money metrics computed when a batch is summarised (they need the baseline's runs): added to every run in
+#: summary.csv and comparison.csv, not stored in metrics.parquet. ``<view>`` is tariff, block or pooled; the
+#: plain ``payment_<org>`` and ``net_cost_<org>`` follow the scenario's own contracts (money.contracts).
+VIEW_TEXT = {"contracts": "under the scenario's contracts (money.contracts)", "tariff": "if every NHS contract "
+             "were an activity tariff", "block": "if every NHS contract were a block",
+             "pooled": "if every NHS contract were in the pooled budget (money.pool)"}
+BATCH_METRICS: dict[str, Metric] = {
+    **{f"cost_cash_{o}": M("£", "count", f"Cash cost borne by {ORG_IN_TEXT[o]}: fixed costs stay at the "
+                           "baseline's expected level unless capacity changes; the marginal share of each unit "
+                           "cost moves with activity.", "money") for o in ORGANISATIONS},
+    "cost_cash_total": M("£", "count", "Cash cost of all organisations (the sum of `cost_cash_<org>`).", "money"),
+    **{(f"payment_{o}" if v == "contracts" else f"payment_{v}_{o}"): M(
+        "£", "count", f"Money received (+) or paid (-) by {ORG_IN_TEXT[o]}, {VIEW_TEXT[v]}; sums to 0 "
+        "over the organisations.", "money") for v in VIEWS for o in ORGANISATIONS},
+    **{(f"net_cost_{o}" if v == "contracts" else f"net_cost_{v}_{o}"): M(
+        "£", "count", f"Net cost to {ORG_IN_TEXT[o]}, {VIEW_TEXT[v]}: cash cost + investment - payment "
+        "received.", "money") for v in VIEWS for o in ORGANISATIONS},
+    "net_cost_total": M("£", "count", "Net cost to all organisations: cash cost + investment (the same under "
+                        "every payment model).", "money"),
 }
 
 
@@ -254,6 +286,7 @@ def run_metrics(eco: Economy) -> pd.DataFrame:
     eco.interventions.emit_metrics(count, level)
 
     table = pd.DataFrame(rows, columns=["metric", "year", "value"])
+    table = pd.concat([table, run_money(table, eco.scenario)], ignore_index=True)
     table["year"] = table["year"].astype(object)
     return table
 
@@ -273,7 +306,7 @@ def daily_table(eco: Economy) -> pd.DataFrame:
 
 
 GROUP_TITLES = {"population": "Population", "activity": "Activity", "capacity": "Capacity and waits",
-                "people": "People's outcomes"}
+                "people": "People's outcomes", "money": "Money (each run)"}
 
 
 def outputs_markdown() -> str:
@@ -297,6 +330,64 @@ def outputs_markdown() -> str:
             if m.group == group:
                 lines.append(f"| `{name}` | {m.unit} | {m.kind} | {m.description} |")
         lines.append("")
+    lines += [
+        "## Money computed for a batch (it needs the baseline's runs)",
+        "",
+        "Computed when a batch is summarised, because the contract sums (block amounts, pooled budgets, the",
+        "tariff's spell price) and the fixed costs of the cash view are set from the baseline's expected activity.",
+        "They are in `summary.csv` and `comparison.csv` like every other metric, not in `metrics.parquet`.",
+        "`<org>` is one of " + ", ".join(f"`{o}`" for o in ORGANISATIONS) + "; `<view>` is `tariff`, `block`",
+        "or `pooled` (every NHS contract paid that way); the plain names follow the scenario's own contracts",
+        "(`money.contracts`). Pounds are in the scenario's price base (`money.price_base_year`). See",
+        "`docs/money.md`.",
+        "",
+        "| metric | unit | kind | meaning |",
+        "|---|---|---|---|",
+    ]
+    patterns = {
+        "cost_cash_<org>": BATCH_METRICS["cost_cash_icb"].description.replace("the ICB", "the organisation"),
+        "cost_cash_total": BATCH_METRICS["cost_cash_total"].description,
+        "payment_<org>": BATCH_METRICS["payment_icb"].description.replace("the ICB", "the organisation"),
+        "payment_<view>_<org>": "The same if every NHS contract were paid by that model.",
+        "net_cost_<org>": BATCH_METRICS["net_cost_icb"].description.replace("the ICB", "the organisation"),
+        "net_cost_<view>_<org>": "The same if every NHS contract were paid by that model.",
+        "net_cost_total": BATCH_METRICS["net_cost_total"].description,
+    }
+    lines += [f"| `{name}` | £ | count | {text} |" for name, text in patterns.items()]
+    lines += [
+        "",
+        "`money.csv` holds money against the baseline, paired on replication, with 95% t intervals across",
+        "replications: columns `scenario, view, organisation, measure, year, mean, ci_low, ci_high,",
+        "replications`. `organisation` is an organisation or `total` (all of them). A positive net cost change",
+        "costs the organisation money; a positive net benefit saves it money.",
+        "",
+        "| measure | views | unit | meaning |",
+        "|---|---|---|---|",
+        "| `net_cost_change` | economic, contracts, tariff, block, pooled | £ | Change in net cost, by year and "
+        "`all` (the horizon's total): economic = economic cost + investment; the others = cash cost + investment "
+        "- payment received under that view. |",
+        "| `cumulative_net_benefit` | as above | £ | Minus the net cost change, discounted at "
+        "`money.discount_rate_pct` (year 1 undiscounted), added up to each year. |",
+        "| `npv` | as above | £ | Net present value of the net benefit over the horizon (`all`). |",
+        "| `break_even_year` | as above | year | First year from which the mean cumulative net benefit stays at or "
+        "above 0; empty if it ends below 0 (no interval). |",
+        "| `break_even_share` | as above | share | Share of replications whose own cumulative net benefit breaks "
+        "even by the end. |",
+        "| `saving_cash_releasing` | savings | £ | Fall in cash cost (marginal cost of activity avoided, and fixed "
+        "costs of capacity closed), by year and `all`. |",
+        "| `saving_non_cash_releasing` | savings | £ | Fall in economic cost not released as cash (capacity freed "
+        "but still paid for). |",
+        "| `investment` | investment | £ | Change in investment (the baseline has none unless it has "
+        "interventions). |",
+        "| `roi` | economic, cash | ratio | (discounted savings - discounted investment) / discounted investment, "
+        "all organisations; Fieller interval. |",
+        "| `admissions_avoided`, `bed_days_released` | activity | admissions, bed days | Paired fall in "
+        "`emergency_admissions` and `bed_days` over the horizon. |",
+        "| `investment_per_admission_avoided`, `investment_per_bed_day_released` | activity | £ per admission, £ "
+        "per bed day | Undiscounted investment over the horizon / the fall above (ratio of means, Fieller "
+        "interval). |",
+        "",
+    ]
     lines += [
         "## Interventions",
         "",

@@ -5,6 +5,7 @@ Layout of a batch::
     <batch>/manifest.json                  versions, commit, seeds, streams, resolved scenarios
     <batch>/summary.csv                    scenario, metric, year, mean, ci_low, ci_high, replications
     <batch>/comparison.csv                 paired differences from the baseline
+    <batch>/money.csv                      money against the baseline by view, organisation and year
     <batch>/<scenario>/rep=<k>/metrics.parquet, daily.parquet, run.json, DONE
     <batch>/<scenario>/rep=<k>/error.txt   instead, when the run failed
     <batch>/plots/*.png
@@ -145,9 +146,35 @@ def read_daily(batch: Path, scenario: str) -> pd.DataFrame:
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
 
 
-def write_summaries(batch: Path, scenarios: list[str], baseline: str) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Rebuild ``summary.csv``, ``comparison.csv``, ``adequacy.csv`` and ``checks.json`` from the completed runs."""
+def batch_scenarios(batch: Path) -> dict[str, Scenario]:
+    """The resolved scenarios of a batch from its manifest, by name (empty when they cannot be read)."""
+    try:
+        manifest = read_manifest(batch)
+        return {s["name"]: Scenario.model_validate(s["resolved"]) for s in manifest.get("scenarios", [])}
+    except (OSError, ValueError, KeyError, TypeError):
+        return {}
+
+
+def runs_with_money(batch: Path, scenarios: list[str], baseline: str) -> tuple[pd.DataFrame, dict[str, Scenario]]:
+    """Every completed run (:func:`read_runs`) with the money metrics that need the baseline's runs added
+    (cash costs, payments and net costs under every payment model: :func:`simulation.money.derive_batch`)."""
+    from .money import derive_batch
+
     runs = read_runs(batch, scenarios)
+    resolved = batch_scenarios(batch)
+    extra = derive_batch(runs, resolved, baseline) if len(runs) and resolved else None
+    if extra is not None and len(extra):
+        runs = pd.concat([runs, extra], ignore_index=True)
+        runs["year"] = runs["year"].astype(object)
+    return runs, resolved
+
+
+def write_summaries(batch: Path, scenarios: list[str], baseline: str) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Rebuild ``summary.csv``, ``comparison.csv``, ``money.csv``, ``adequacy.csv`` and ``checks.json`` from the
+    completed runs."""
+    from .money import incremental
+
+    runs, resolved = runs_with_money(batch, scenarios, baseline)
     summary = summarise_runs(runs) if len(runs) else pd.DataFrame(
         columns=["scenario", "metric", "year", "mean", "ci_low", "ci_high", "replications"])
     atomic_write_text(batch / "summary.csv", summary.to_csv(index=False, float_format="%.6g"))
@@ -158,6 +185,11 @@ def write_summaries(batch: Path, scenarios: list[str], baseline: str) -> tuple[p
         comparison = pd.DataFrame(columns=["scenario", "metric", "year", "baseline_mean", "scenario_mean", "diff_mean",
                                            "diff_ci_low", "diff_ci_high", "pct_change", "replications"])
     atomic_write_text(batch / "comparison.csv", comparison.to_csv(index=False, float_format="%.6g"))
+    money = incremental(runs, resolved, baseline) if len(runs) and resolved else None
+    if money is not None and len(money):
+        atomic_write_text(batch / "money.csv", money.to_csv(index=False, float_format="%.6g"))
+    else:
+        (batch / "money.csv").unlink(missing_ok=True)
     write_checks(batch, runs, baseline)
     return summary, comparison
 

@@ -111,6 +111,7 @@ class Routing:
         self.pathway = [Choice(getattr(scenario.discharge.pathway_mix, b)) for b in AGE_BANDS]
         self.p1 = Choice(scenario.discharge.p1_split)
         self.weekend_factor = scenario.discharge.weekend_discharge_factor
+        self.arrangement_time = sampler(scenario.discharge.arrangement_days)
         self.zero_day = svc.acute.zero_day_share.as_list()
         self.zero_day_stay = sampler(svc.acute.zero_day_stay_hours, 1.0 / 24.0)
         cv = svc.acute.overnight_los_cv
@@ -120,6 +121,7 @@ class Routing:
         self.ae_time = sampler(svc.ae.time_in_department_hours, 1.0 / 24.0)
         self.amb_time = sampler(svc.ambulance.job_hours, 1.0 / 24.0)
         self.max_handover = svc.ambulance.max_handover_minutes / 1440.0
+        self.max_boarding = svc.ae.max_boarding_hours / 24.0
         self.call_time = sampler(svc.nhs111.call_minutes, 1.0 / 1440.0)
         self.reablement_time = sampler(svc.reablement.duration_days)
         self.reablement_outcome = Choice(svc.reablement.outcome)
@@ -330,8 +332,14 @@ def attend_ae(eco, p, acuity, band, u, z, by_ambulance: bool, terminal: bool = F
         eco.count("ae_admitted")
         bed = eco.beds.request()
         if bed is not None:
-            yield bed
-        eco.cubicles.release()
+            # boarding: the cubicle is held for at most max_boarding hours, then the wait goes on in a corridor
+            yield env.any_of([bed, env.timeout(eco.routing.max_boarding)])
+            eco.cubicles.release()
+            if not bed.triggered:
+                eco.count("ae_corridor_waits")
+                yield bed
+        else:
+            eco.cubicles.release()
         eco.ae_left(arrived, env.now)
         yield from stay(eco, p, band, u, z, terminal=terminal)
     else:
@@ -410,6 +418,15 @@ def stay(eco, p, band, u, z, terminal: bool = False) -> Iterator:
             if death <= env.now:
                 eco.discharged(p, start, fit, zero_day, "died")
                 return
+    if destination != "p0":
+        # assessment and set-up before the supporting service is asked for a place
+        du, dz = eco.service_draws(1)
+        eco.delay(fit, "arranging", 1)
+        yield env.timeout(min(route.arrangement_time(du[0], dz[0]), max(0.0, death - env.now)))
+        eco.delay(env.now, "arranging", -1)
+        if death <= env.now:
+            eco.discharged(p, start, fit, zero_day, "died")
+            return
     place = None
     if destination == "p1":
         support = route.p1.pick(u[U_P1])

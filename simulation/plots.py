@@ -35,7 +35,8 @@ from matplotlib.ticker import FuncFormatter, MaxNLocator  # noqa: E402
 
 from . import output  # noqa: E402
 from .analysis import warmup_check  # noqa: E402
-from .metrics import METRICS  # noqa: E402
+from .metrics import BATCH_METRICS, METRICS  # noqa: E402
+from .money import ORG_LABELS, ORGANISATIONS  # noqa: E402
 
 NHS_BLUE = "#005EB8"
 OKABE_ITO = ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442", "#000000"]
@@ -86,7 +87,17 @@ NAMES = {
     "readmissions_30d": "Readmissions within 30 days",
     "ae_12h_waits": "A&E stays over 12 hours",
     "calls_111": "NHS 111 calls",
+    "cost_total": "Cost total (economic, all organisations)",
+    "cost_cash_total": "Cash cost, all organisations",
+    "investment_total": "Investment, all organisations",
+    "net_cost_total": "Net cost (cash cost + investment), all organisations",
 }
+#: The money measures of the headline tables (the details by organisation are in money.csv and the money figures).
+MONEY_HEADLINE = ["cost_total", "cost_cash_total", "investment_total", "net_cost_total"]
+#: Colours of organisations (the colours mean organisations here, not scenarios).
+ORG_COLOURS = {"icb": "#0072B2", "acute_trust": "#D55E00", "community_provider": "#009E73",
+               "primary_care": "#56B4E9", "ambulance_trust": "#E69F00", "local_authority": "#CC79A7",
+               "self_funders": "#8C8C8C"}
 #: Shorter names for small panels.
 SHORT = {"days_at_home_per_person_65plus": "Days at home (aged 65+)",
          "delayed_discharge_bed_days": "Delayed discharge bed days",
@@ -170,28 +181,58 @@ def display_name(metric: str) -> str:
     return words[:1].upper() + words[1:]
 
 
+def _info(metric: str):
+    """The registry entry of a metric (per-run or computed for a batch), or None."""
+    return METRICS.get(metric) or BATCH_METRICS.get(metric)
+
+
 def is_money(metric: str) -> bool:
-    m = METRICS.get(metric)
+    m = _info(metric)
     return metric.startswith("cost_") or (m is not None and "£" in m.unit)
 
 
 def is_share(metric: str) -> bool:
-    m = METRICS.get(metric)
+    m = _info(metric)
     return m is not None and (m.kind == "share" or m.unit == "share")
 
 
 def kind_of(metric: str) -> str:
-    m = METRICS.get(metric)
+    m = _info(metric)
     if m is not None:
         return m.kind
     return "count" if metric.startswith("cost_") else "level"
 
 
 def unit_of(metric: str) -> str:
-    m = METRICS.get(metric)
+    m = _info(metric)
     if m is not None and m.unit:
         return m.unit
     return "£" if is_money(metric) else ""
+
+
+def money_text(v: float, signed: bool = False) -> str:
+    """Pounds for a reader: £1.23m, £456k, £789 (a minus sign, not a hyphen)."""
+    if v is None or not math.isfinite(v):
+        return "–"
+    a = abs(v)
+    text = f"£{a / 1e6:,.2f}m" if a >= 1e6 else (f"£{a / 1e3:,.0f}k" if a >= 1e4 else f"£{a:,.0f}")
+    if v < 0:
+        return "\u2212" + text
+    return ("+" + text) if signed and v > 0 else text
+
+
+def _money_axis(ax, axis: str = "y") -> None:
+    """Pounds on an axis, scaled to thousands or millions by the axis range."""
+    lo, hi = (ax.get_ylim() if axis == "y" else ax.get_xlim())
+    big = max(abs(lo), abs(hi))
+    scale, suffix = (1e6, "m") if big >= 1e6 else ((1e3, "k") if big >= 2e3 else (1.0, ""))
+
+    def fmt(v, _):
+        if v == 0:
+            return "£0"
+        text = f"£{abs(v) / scale:,.{1 if scale > 1 and big / scale < 10 else 0}f}{suffix}"
+        return ("\u2212" if v < 0 else "") + text
+    (ax.yaxis if axis == "y" else ax.xaxis).set_major_formatter(FuncFormatter(fmt))
 
 
 def scale_of(metric: str) -> float:
@@ -331,6 +372,7 @@ class BatchView:
     manifest: dict = field(default_factory=dict)
     _runs: pd.DataFrame | None = field(default=None, repr=False)
     _daily: dict = field(default_factory=dict, repr=False)
+    _money: pd.DataFrame | None = field(default=None, repr=False)
 
     @classmethod
     def from_batch(cls, batch: Path) -> "BatchView":
@@ -388,7 +430,28 @@ class BatchView:
         return bool((self.summary["metric"] == metric).any())
 
     def money_metrics(self) -> list[str]:
-        return sorted({m for m in self.summary["metric"] if is_money(m)})
+        """The money measures of headline tables: the totals when the batch has them, else every money metric."""
+        headline = [m for m in MONEY_HEADLINE if self.has(m)]
+        return headline or sorted({m for m in self.summary["metric"] if is_money(m)})
+
+    @property
+    def money(self) -> pd.DataFrame:
+        """``money.csv`` (incremental money by view, organisation and year); empty when the batch has none."""
+        if self._money is None:
+            path = self.batch / "money.csv"
+            self._money = (pd.read_csv(path, dtype={"scenario": str, "view": str, "organisation": str,
+                                                    "measure": str, "year": str},
+                                       keep_default_na=False, na_values=[""]) if path.is_file()
+                           else pd.DataFrame(columns=["scenario", "view", "organisation", "measure", "year", "mean",
+                                                      "ci_low", "ci_high", "replications"]))
+        return self._money
+
+    def money_value(self, scenario: str, view: str, org: str, measure: str, year="all") -> pd.Series | None:
+        """One row of ``money.csv`` (or None)."""
+        m = self.money
+        rows = m[(m["scenario"] == scenario) & (m["view"] == view) & (m["organisation"] == org)
+                 & (m["measure"] == measure) & (m["year"] == str(year))]
+        return None if rows.empty else rows.iloc[0]
 
     def whole(self, scenario: str, metric: str) -> pd.Series | None:
         rows = self.summary[(self.summary["scenario"] == scenario) & (self.summary["metric"] == metric)
@@ -527,7 +590,10 @@ def differences_by_year(view: BatchView, metrics: list[str], scenarios: list[str
         ax.margins(x=0.12)
         lo_y, hi_y = ax.get_ylim()
         ax.set_ylim(min(lo_y, 0), max(hi_y, 0))
-        _thousands(ax)
+        if is_money(metric):
+            _money_axis(ax)
+        else:
+            _thousands(ax)
     for ax in axs.flat[len(panels):]:
         ax.set_visible(False)
     for idx in range(len(panels)):
@@ -832,6 +898,108 @@ def warmup_figure(view: BatchView) -> Figure | None:
     return fig
 
 
+# --- money ----------------------------------------------------------------------------------
+
+#: The two payment views drawn side by side: who invests and who saves under each.
+MONEY_PANELS = [("tariff", "Activity tariff (every NHS contract)"),
+                ("pooled", "Pooled budget with risk and gain share")]
+
+
+def who_pays_figure(view: BatchView, scenario: str) -> Figure | None:
+    """Change in each organisation's net cost against the baseline by year, under a tariff and a pooled budget.
+
+    Bars: organisations (mean paired difference, 95% CI whisker); diamonds: all organisations together (the same
+    in both panels: payments move money between organisations, they do not create or lose any).
+    """
+    m = view.money
+    sub = m[(m["scenario"] == scenario) & (m["measure"] == "net_cost_change") & (m["year"] != "all")]
+    if sub.empty:
+        return None
+    years = sorted({int(y) for y in sub["year"]})
+
+    def series(v: str, org: str, col: str) -> np.ndarray:
+        rows = sub[(sub["view"] == v) & (sub["organisation"] == org)]
+        by = dict(zip(rows["year"].astype(int), rows[col].astype(float)))
+        return np.array([by.get(y, np.nan) for y in years], dtype=float)
+
+    orgs = [o for o in ORGANISATIONS
+            if any(np.nanmax(np.abs(np.nan_to_num(series(v, o, "mean")))) >= 0.5 for v, _ in MONEY_PANELS)]
+    if not orgs:
+        orgs = ["icb"]
+    fig = _new_figure(10.2, 4.3)
+    axs = fig.subplots(1, len(MONEY_PANELS), sharey=True, squeeze=False)[0]
+    width = 0.84 / (len(orgs) + 1)  # a slot per organisation, the last for all of them
+    x = np.asarray(years, dtype=float)
+    for ax, (v, title) in zip(axs, MONEY_PANELS):
+        for j, org in enumerate(orgs):
+            mean, lo, hi = (series(v, org, c) for c in ("mean", "ci_low", "ci_high"))
+            err = np.nan_to_num(np.vstack([mean - lo, hi - mean]), nan=0.0)
+            ax.bar(x - 0.42 + width * (j + 0.5), np.nan_to_num(mean), width=width * 0.92, color=ORG_COLOURS[org],
+                   yerr=err, error_kw={"elinewidth": 0.9, "capsize": 1.8, "ecolor": "#212B32"}, zorder=3)
+        tm, tl, th = (series(v, "total", c) for c in ("mean", "ci_low", "ci_high"))
+        ax.errorbar(x - 0.42 + width * (len(orgs) + 0.5), tm, yerr=np.nan_to_num(np.vstack([tm - tl, th - tm]), nan=0.0), fmt="D", color="#212B32",
+                    markersize=5, markerfacecolor="white", markeredgewidth=1.4, elinewidth=1.0, capsize=2.5,
+                    zorder=4)
+        ax.axhline(0, color=ZERO_LINE, linewidth=0.9, zorder=2)
+        ax.set_title(title, fontsize=9.5)
+        ax.set_xticks(x)
+        ax.set_xticklabels([f"Year {y}" for y in years])
+        ax.grid(axis="x", visible=False)
+    axs[0].set_ylabel("Change in net cost a year (£)\nabove 0: costs it more · below 0: saves it money")
+    for ax in axs:
+        _money_axis(ax)
+    handles = [Patch(color=ORG_COLOURS[o], label=ORG_LABELS[o]) for o in orgs]
+    handles.append(Line2D([], [], marker="D", color="#212B32", markerfacecolor="white", linestyle="none",
+                          label=ORG_LABELS["total"]))
+    fig.suptitle(f"{safe(short(scenario, 60))}: who invests and who saves", x=0.01, ha="left", fontweight="bold",
+                 fontsize=11)
+    fig.legend(handles=handles, loc="lower center", ncol=min(4, len(handles)), fontsize=8)
+    rows = math.ceil(len(handles) / 4)
+    fig.tight_layout(rect=(0, 0.05 + 0.045 * rows, 1, 0.95))
+    return fig
+
+
+def cumulative_figure(view: BatchView) -> Figure | None:
+    """Cumulative discounted net benefit to all organisations by year, economic and cash, per scenario."""
+    m = view.money
+    sub = m[(m["measure"] == "cumulative_net_benefit") & (m["organisation"] == "total")
+            & (m["view"].isin(["economic", "contracts"]))]
+    names = [n for n in view.others if (sub["scenario"] == n).any()]
+    if not names:
+        return None
+    fig = _new_figure(10.2, 3.9 if len(names) == 1 else 4.3)
+    axs = fig.subplots(1, 2, sharey=True)
+    for ax, (v, title) in zip(axs, (("economic", "Economic: resources at average cost"),
+                                   ("contracts", "Cash: only savings that release money"))):
+        for name in names:
+            rows = sub[(sub["scenario"] == name) & (sub["view"] == v)]
+            rows = rows.assign(_y=rows["year"].astype(int)).sort_values("_y")
+            yrs = rows["_y"].to_numpy(float)
+            mean = rows["mean"].to_numpy(float)
+            c = NHS_BLUE if len(names) == 1 else view.colour(name)
+            _fill(ax, yrs, rows["ci_low"].to_numpy(float), rows["ci_high"].to_numpy(float), color=c, alpha=0.18,
+                  linewidth=0)
+            ax.plot(yrs, mean, color=c, linewidth=2, marker="o", markersize=3.5, zorder=3)
+        ax.axhline(0, color=ZERO_LINE, linewidth=0.9)
+        ax.set_title(title, fontsize=9.5)
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+        ax.set_xlabel("Year after the warm-up")
+        ax.margins(x=0.06)
+    axs[0].set_ylabel("Cumulative net benefit (£)\nabove 0: paid back")
+    for ax in axs:
+        _money_axis(ax)
+    fig.suptitle("Cumulative net benefit to all organisations, discounted (paired mean and 95% CI)", x=0.01,
+                 ha="left", fontweight="bold", fontsize=11)
+    legend_h = 0.0
+    if len(names) > 1:
+        handles = [Line2D([], [], color=view.colour(nm), marker="o", linewidth=2, label=safe(short(nm, 40)))
+                   for nm in names]
+        fig.legend(handles=handles, loc="lower center", ncol=min(len(names), 3), fontsize=8.5)
+        legend_h = 0.07 * math.ceil(len(names) / 3)
+    fig.tight_layout(rect=(0, legend_h, 1, 0.94))
+    return fig
+
+
 # --- the list of figures --------------------------------------------------------------------
 
 
@@ -898,8 +1066,26 @@ def figure_specs(view: BatchView) -> list[FigureSpec]:
     if money and others:
         specs.append(FigureSpec(
             "money_differences_by_year", "money",
-            "Money: scenario minus baseline by year (paired, 95% confidence interval).",
+            "Money: scenario minus baseline by year (paired, 95% confidence interval). Economic cost values the "
+            "resources used at average unit costs; cash cost counts only what moves money (fixed costs stay unless "
+            "capacity closes).",
             lambda: differences_by_year(view, money, others, "Money: difference from the baseline by year")))
+    if others and not view.money.empty:
+        specs.append(FigureSpec(
+            "money_cumulative_net_benefit", "money",
+            "Cumulative net benefit to all organisations (savings minus investment, discounted), paired on "
+            "replication, with its 95% confidence interval. Left: savings valued at average cost, including "
+            "capacity freed but still paid for; right: cash only. The line crossing zero is the break-even year.",
+            lambda: cumulative_figure(view)))
+        for name in others:
+            specs.append(FigureSpec(
+                f"money_who_pays_{output.slug(name)}", "money_scenario",
+                "Change in each organisation's net cost against the baseline, year by year (paired mean and 95% "
+                "CI): investment plus cash costs minus payments received. Left: every NHS contract paid by "
+                "activity tariff; right: a pooled budget whose gain or loss is shared by agreed percentages. "
+                "Diamonds: all organisations together, the same in both (payments move money between "
+                "organisations, they do not create or lose any).",
+                lambda nm=name: who_pays_figure(view, nm), scenario=name))
     for name in others:
         specs.append(FigureSpec(
             f"differences_by_year_{output.slug(name)}", "scenario",
@@ -964,7 +1150,7 @@ def fingerprint(batch: Path) -> str:
     h = hashlib.sha256()
     h.update(Path(__file__).read_bytes())
     h.update(matplotlib.__version__.encode())
-    for name in ("manifest.json", "summary.csv", "comparison.csv"):
+    for name in ("manifest.json", "summary.csv", "comparison.csv", "money.csv"):
         path = batch / name
         h.update(name.encode() + b"\0" + (path.read_bytes() if path.is_file() else b"-") + b"\0")
     for done in sorted(batch.glob(f"*/rep=*/{output.DONE}")):

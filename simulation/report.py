@@ -12,7 +12,10 @@ baseline with 95% confidence intervals; the figures; a one-page value case per s
 (what is put in place, how it works in the model, the impact year by year); the
 assumptions and evidence behind every non-default parameter; replication adequacy and the
 warm-up check, with plain warnings; and the manifest (versions, commit, seeds, hashes).
-A money section appears only when the batch has ``cost_*`` metrics.
+A money section appears only when the batch has ``cost_*`` metrics; with ``money.csv`` it shows, for every
+scenario, who invests and who saves by organisation and year under an activity tariff and under a pooled
+budget, the cash-releasing and other savings, and the net present value, break-even year and return on
+investment (see ``docs/money.md``).
 """
 
 from __future__ import annotations
@@ -35,7 +38,8 @@ from pydantic import BaseModel
 from . import output, plots
 from .analysis import replication_adequacy
 from .metrics import intervention_key
-from .plots import display_name, is_money, is_share, kind_of, unit_of
+from .money import NHS_PROVIDERS, ORG_IN_TEXT, ORG_LABELS, ORGANISATIONS
+from .plots import display_name, is_money, is_share, kind_of, money_text, unit_of
 from .scenario.schema import Scenario
 
 #: Headline measures and which direction is better.
@@ -724,6 +728,232 @@ def value_case(b: Batch, name: str, figures: dict) -> list:
     return out
 
 
+# --- money ----------------------------------------------------------------------------------------
+
+#: Payment views of the "who invests and who saves" tables, in order.
+WHO_PAYS_VIEWS = [("tariff", "Under an activity tariff (every NHS contract)"),
+                  ("pooled", "Under a pooled budget with a risk and gain share"),
+                  ("contracts", "Under the scenario's own contracts")]
+
+
+def _money_settings(b: Batch, name: str) -> dict:
+    return ((b.view.resolved(name) or {}).get("money") or {})
+
+
+def _money_cell(row, *, benefit: bool = False) -> Cell:
+    """A paired money difference and its CI; green when clearly good for the organisation, red when clearly bad.
+
+    A net cost change is good when below 0; a net benefit (``benefit=True``) when above 0.
+    """
+    if row is None or not _finite(row["mean"]):
+        return Cell("–", "muted")
+    m, lo, hi = float(row["mean"]), row["ci_low"], row["ci_high"]
+    text = money_text(m, signed=True)
+    if _finite(lo) and _finite(hi):
+        text += f"\n[{money_text(float(lo), signed=True)} to {money_text(float(hi), signed=True)}]"
+        lo, hi = float(lo), float(hi)
+        good = (lo > 0) if benefit else (hi < 0)
+        bad = (hi < 0) if benefit else (lo > 0)
+        return Cell(text, "good" if good else ("bad" if bad else "muted"))
+    return Cell(text)
+
+
+def _contracts_text(settings: dict) -> str:
+    contracts = settings.get("contracts") or {}
+    parts = [f"{ORG_IN_TEXT[p]} {contracts.get(p, '?')}" for p in NHS_PROVIDERS]
+    return ", ".join(parts)
+
+
+def _active_orgs(view, name: str) -> list[str]:
+    """Organisations whose money changes at all in a scenario (in any view)."""
+    m = view.money
+    sub = m[(m["scenario"] == name) & (m["measure"].isin(["net_cost_change", "investment"]))
+            & (m["year"] == "all")]
+    out = [o for o in ORGANISATIONS
+           if (sub[sub["organisation"] == o]["mean"].astype(float).abs() >= 0.5).any()]
+    return out or ["icb"]
+
+
+def who_pays_table(b: Batch, name: str) -> Table | None:
+    """Change in each organisation's net cost by year under a tariff, a pooled budget and the contracts."""
+    view = b.view
+    years = view.years()
+    orgs = _active_orgs(view, name)
+    rows = []
+    for v, title in WHO_PAYS_VIEWS:
+        if view.money_value(name, v, "total", "net_cost_change") is None:
+            continue
+        label = title if v != "contracts" else f"{title}: {_contracts_text(_money_settings(b, name))}"
+        rows.append([Cell(label, "strong")] + [Cell("")] * (len(years) + 1))
+        for org in orgs + ["total"]:
+            cells = [Cell(ORG_LABELS[org], "strong" if org == "total" else "")]
+            for y in [*years, "all"]:
+                cells.append(_money_cell(view.money_value(name, v, org, "net_cost_change", y)))
+            rows.append(cells)
+    if not rows:
+        return None
+    return Table(["Change in net cost", *[f"Year {y}" for y in years], "Whole horizon"], rows,
+                 weights=[1.9] + [1.0] * (len(years) + 1), small=True,
+                 caption="Each cell: the change in the organisation's net cost against the baseline (investment plus "
+                         "cash costs minus payments received), mean of paired replications and [95% CI]. Below 0 "
+                         "(−) the organisation saves money; above 0 (+) it pays more. Green: a clear saving; red: "
+                         "a clear extra cost. The total is the same under every payment model: payments move money "
+                         "between organisations, they do not create or lose any.")
+
+
+def savings_table(b: Batch, name: str) -> Table | None:
+    """Investment, cash-releasing and non-cash-releasing savings by organisation over the whole horizon."""
+    view = b.view
+    rows = []
+    for org in _active_orgs(view, name) + ["total"]:
+        rows.append([Cell(ORG_LABELS[org], "strong" if org == "total" else ""),
+                     _money_cell(view.money_value(name, "investment", org, "investment")),
+                     _money_cell(view.money_value(name, "savings", org, "saving_cash_releasing"), benefit=True),
+                     _money_cell(view.money_value(name, "savings", org, "saving_non_cash_releasing"), benefit=True),
+                     _money_cell(view.money_value(name, "economic", org, "net_cost_change"))])
+    if not rows:
+        return None
+    return Table(["Whole horizon", "Investment", "Cash-releasing saving", "Non-cash-releasing saving",
+                  "Economic net cost change"], rows, weights=[1.6, 1.1, 1.1, 1.1, 1.1], small=True,
+                 caption="Before payments. Cash-releasing: money that stops being spent (the marginal cost of "
+                         "activity avoided, and fixed costs of capacity closed). Non-cash-releasing: capacity freed "
+                         "but still paid for (valued at average cost less the marginal share), e.g. bed days freed "
+                         "while the ward stays open. Economic net cost change = investment − both savings.")
+
+
+def _fmt_year(v) -> str:
+    return f"year {int(float(v))}" if _finite(v) else "not within the horizon"
+
+
+def value_for_money_table(b: Batch) -> Table | None:
+    """NPV, break-even year, return on investment and unit costs of every scenario (economic and cash)."""
+    view = b.view
+    rows = []
+    for name in view.others:
+        if view.money_value(name, "economic", "total", "npv") is None:
+            continue
+        cells = [Cell(name, "strong")]
+        for v in ("economic", "contracts"):
+            cells.append(_money_cell(view.money_value(name, v, "total", "npv"), benefit=True))
+        for v in ("economic", "contracts"):
+            be = view.money_value(name, v, "total", "break_even_year")
+            share = view.money_value(name, v, "total", "break_even_share")
+            text = _fmt_year(be["mean"]) if be is not None else "–"
+            if share is not None and _finite(share["mean"]):
+                text += f"\n({float(share['mean']):.0%} of replications by the end)"
+            cells.append(Cell(text))
+        for basis in ("economic", "cash"):
+            r = view.money_value(name, basis, "total", "roi")
+            if r is None or not _finite(r["mean"]):
+                cells.append(Cell("– (no investment)" if r is not None else "–", "muted"))
+            else:
+                ci = (f"\n[{float(r['ci_low']):.0%} to {float(r['ci_high']):.0%}]"
+                      if _finite(r["ci_low"]) and _finite(r["ci_high"])
+                      else "\n[no bounded CI: investment could be 0]")
+                cells.append(Cell(f"{float(r['mean']):.0%}{ci}".replace("-", MINUS)))
+        for measure in ("investment_per_admission_avoided", "investment_per_bed_day_released"):
+            r = view.money_value(name, "activity", "total", measure)
+            if r is None or not _finite(r["mean"]) or float(r["mean"]) <= 0:
+                cells.append(Cell("– (none avoided)" if r is not None else "–", "muted"))
+            else:
+                ci = (f"\n[{money_text(float(r['ci_low']))} to {money_text(float(r['ci_high']))}]"
+                      if _finite(r["ci_low"]) and _finite(r["ci_high"])
+                      else "\n[no bounded CI: the fall could be 0]")
+                cells.append(Cell(money_text(float(r["mean"])) + ci))
+        rows.append(cells)
+    if not rows:
+        return None
+    return Table(["Scenario", "NPV, economic", "NPV, cash", "Breaks even (economic)", "Breaks even (cash)",
+                  "ROI, economic", "ROI, cash", "Investment per admission avoided",
+                  "Investment per bed day released"], rows,
+                 weights=[1.3, 1.1, 1.1, 1.0, 1.0, 0.8, 0.8, 1.0, 1.0], small=True,
+                 caption="All organisations together, against the baseline, paired on replication, [95% CI]. NPV: "
+                         "savings minus investment, discounted (year 1 undiscounted); above 0 it pays back. "
+                         "Breaks even: the first year from which the mean cumulative discounted net benefit stays at "
+                         "or above 0. ROI: (discounted savings − investment) ÷ investment. Investment per "
+                         "admission avoided or bed day released: undiscounted investment over the horizon ÷ the "
+                         "paired fall in emergency admissions or acute bed days (Fieller intervals; none when the "
+                         "fall is not clearly above 0).")
+
+
+def who_pays_sentence(b: Batch, name: str) -> str:
+    """Plain words: who clearly saves and who clearly pays more under a tariff and under a pooled budget."""
+    view = b.view
+    parts = []
+    for v, title in WHO_PAYS_VIEWS[:2]:
+        saves, pays = [], []
+        for org in ORGANISATIONS:
+            r = view.money_value(name, v, org, "net_cost_change")
+            if r is None or not (_finite(r["ci_low"]) and _finite(r["ci_high"])):
+                continue
+            if float(r["ci_high"]) < 0:
+                saves.append(f"{ORG_IN_TEXT[org]} ({money_text(-float(r['mean']))})")
+            elif float(r["ci_low"]) > 0:
+                pays.append(f"{ORG_IN_TEXT[org]} ({money_text(float(r['mean']))})")
+        what = []
+        if pays:
+            what.append("pays more: " + ", ".join(pays))
+        if saves:
+            what.append("saves: " + ", ".join(saves))
+        parts.append(title[0].lower() + title[1:] + ", over the whole horizon, "
+                     + ("; ".join(what) if what else "no organisation's net cost changes clearly"))
+    npv = view.money_value(name, "contracts", "total", "npv")
+    npv_e = view.money_value(name, "economic", "total", "npv")
+    text = "; ".join(parts)
+    text = text[0].upper() + text[1:] + "."
+    if npv is not None and npv_e is not None:
+        be = view.money_value(name, "contracts", "total", "break_even_year")
+        text += (f" For all organisations together the net present value is {money_text(float(npv['mean']))} in "
+                 f"cash and {money_text(float(npv_e['mean']))} counting capacity freed at average cost; in cash it "
+                 f"{'pays back in ' + _fmt_year(be['mean']) if be is not None and _finite(be['mean']) else 'does not pay back within the horizon'}.")
+    return text
+
+
+def money_section(b: Batch, figures: dict, by_section: dict) -> list:
+    view = b.view
+    out: list = [PageBreak(), Heading("Money", 2, "money")]
+    settings = _money_settings(b, view.baseline)
+    base_year = settings.get("price_base_year")
+    rate = settings.get("discount_rate_pct")
+    price = f"{base_year}/{str(base_year + 1)[-2:]} prices" if isinstance(base_year, int) else "constant prices"
+    out.append(Para(
+        f"Money is in pounds at {price}, every unit cost uprated with the scenario's price index, for each reported "
+        "year against the baseline and paired on replication. Two views. The economic view values the resources "
+        "each organisation uses at average unit costs, so a bed day freed counts as a saving even if the bed stays "
+        "open. The cash view counts only money that moves: fixed costs (staffed beds, teams) stay at the "
+        "baseline's level unless capacity closes (acute beds in whole wards), and only the marginal share of each "
+        "unit cost falls with activity. Payment models then pass cash between the commissioner (the ICB) and the "
+        "providers: under an activity tariff fewer admissions cut the acute trust's income as well as the ICB's "
+        "spend; under a block the ICB keeps paying the sum agreed on the baseline's activity; under a pooled "
+        "budget each member is paid its costs and the gain or loss against the budget is shared by agreed "
+        "percentages. Payments never create or lose money: the total is the same under every model. "
+        + (f"Net present values are discounted at {fmt_param(rate)}% a year. " if rate is not None else "")
+        + "money.csv holds every figure; docs/money.md explains the rules."))
+    money = view.money_metrics()
+    t = headline_table(b, money, {mm: "lower" for mm in money})
+    if t is not None:
+        out.append(t)
+    if not view.money.empty:
+        t = value_for_money_table(b)
+        if t is not None:
+            out += [Heading("Value for money", 3), t]
+    for spec in by_section.get("money", []):
+        out.append(FigureBlock(spec.name, spec.caption))
+    if not view.money.empty:
+        for name in view.others:
+            if view.money_value(name, "economic", "total", "npv") is None:
+                continue
+            out.append(Heading(f"{name}: who invests and who saves", 3))
+            out.append(Para(who_pays_sentence(b, name), "lead"))
+            spec = figures.get(f"money_who_pays_{output.slug(name)}")
+            if spec is not None:
+                out.append(FigureBlock(spec.name, spec.caption))
+            for t in (who_pays_table(b, name), savings_table(b, name)):
+                if t is not None:
+                    out.append(t)
+    return out
+
+
 def assumptions(b: Batch) -> list:
     view = b.view
     defaults = _defaults()
@@ -957,14 +1187,8 @@ def document(b: Batch, figures: dict) -> list:
         for spec in specs:
             blocks.append(FigureBlock(spec.name, spec.caption))
 
-    money = view.money_metrics()
-    if money:
-        blocks += [PageBreak(), Heading("Money", 2, "money")]
-        t = headline_table(b, money, {mm: "lower" for mm in money})
-        if t is not None:
-            blocks.append(t)
-        for spec in by_section.get("money", []):
-            blocks.append(FigureBlock(spec.name, spec.caption))
+    if view.money_metrics():
+        blocks += money_section(b, figures, by_section)
 
     for name in view.others:
         blocks += value_case(b, name, figures)

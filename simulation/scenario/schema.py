@@ -14,6 +14,7 @@ from typing import Annotated, Any, Literal, Union
 from pydantic import Field, Strict, field_validator, model_validator
 
 from .interventions import Intervention
+from .money import MoneySettings
 from .fields import (
     ACUITIES,
     AGE_BANDS,
@@ -445,7 +446,14 @@ class AeSettings(Model):
     """Type 1 A&E department."""
 
     cubicles: Capacity = sourced(
-        50, "Assessment and treatment spaces (a patient waiting for a bed keeps one).", unit="cubicles", source="A"
+        50, "Assessment and treatment spaces (a patient waiting for a bed keeps one, up to max_boarding_hours).",
+        unit="cubicles", source="A"
+    )
+    max_boarding_hours: Annotated[float, Field(gt=0.0, le=1000.0)] = sourced(
+        4.0, "Hours an admitted patient waiting for a bed keeps a cubicle before moving to a corridor or "
+        "escalation space (still waiting for the bed, still counted in the department).", unit="hours",
+        source="A: without it a full hospital stops A&E seeing anyone; corridor care is routine when beds are "
+        "full (evidence: ae-4h)",
     )
     time_in_department_hours: Distribution = sourced(
         lognormal(3.0, 2.0),
@@ -459,11 +467,12 @@ class AcuteSettings(Model):
     """Acute (general and acute) beds for emergency admissions."""
 
     beds: Capacity = sourced(
-        435,
+        445,
         "Beds available for emergency admissions.",
         unit="beds",
-        source="D: unconstrained emergency demand ~380 occupied beds at 250k sized to ~90% mean occupancy "
-        "(docs/calibration.md); cf. 1.8 G&A beds per 1,000 = 450 (evidence: beds-per-1000)",
+        source="D: unconstrained emergency demand ~380 occupied beds at 250k plus ~25 beds of patients whose "
+        "supported discharge is being arranged, sized to ~90% mean occupancy (docs/calibration.md); cf. 1.8 G&A "
+        "beds per 1,000 = 450 (evidence: beds-per-1000)",
     )
     zero_day_share: ProbabilityByAgeBand = sourced(
         bands(0.50, 0.40, 0.30, 0.25, 0.20, ProbabilityByAgeBand),
@@ -490,8 +499,9 @@ class ReablementSettings(Model):
     """Reablement (short-term support to maximise independence)."""
 
     places: Capacity = sourced(
-        56, "People who can be in reablement at once.", unit="places",
-        source="D: ~1,100 ST-Max episodes a year for 250k (evidence: st-max) x ~3 weeks",
+        70, "People who can be in reablement at once.", unit="places",
+        source="D: ~1,100 ST-Max episodes a year for 250k (evidence: st-max) x ~3 weeks, with ~20% headroom so "
+        "that growing demand does not make the queue (and the acute beds it blocks) grow without bound",
     )
     duration_days: Distribution = sourced(
         lognormal(21.0, 10.0), "Length of a reablement episode (capped at 42 days).", unit="days",
@@ -522,7 +532,8 @@ class IntermediateCareSettings(Model):
     """Bed-based intermediate care (discharge pathway 2)."""
 
     beds: Capacity = sourced(
-        27, "Rehabilitation beds.", unit="beds", source="D: unconstrained demand ~26 beds (docs/calibration.md)"
+        32, "Rehabilitation beds.", unit="beds",
+        source="D: unconstrained demand ~26 beds (docs/calibration.md) with ~20% headroom"
     )
     stay_days: Distribution = sourced(lognormal(24.0, 12.0), "Length of stay.", unit="days", source="A")
     outcome: "IntermediateCareOutcome" = sourced(
@@ -566,11 +577,12 @@ class CareHomeSettings(Model):
         0.9, "Share of beds filled at the start of the warm-up.", unit="share", source="A"
     )
     end_of_life_placement_weight: Annotated[float, Field(ge=0.0, le=100.0)] = sourced(
-        4.0,
+        12.0,
         "How much more likely a person in their last year is to be placed than another frail person aged 75+ "
-        "(sets how long placements last).",
+        "(sets how long placements last; residents at the start are drawn without it).",
         unit="ratio",
-        source="A: median survival in care homes of about 2 years",
+        source="A: median survival in care homes of about 2 years; raised from 4 so that the stock stays within "
+        "its beds over 5 years (care-home deaths were ~10% of deaths, England 21%: evidence: place-of-death)",
     )
     community_admissions_per_year: Annotated[float, Field(ge=0.0, le=1e6)] = sourced(
         150.0, "Permanent admissions from the community (not via hospital) a year.", unit="per year",
@@ -680,6 +692,14 @@ class DischargeSettings(Model):
         unit="probability",
         source="A",
     )
+    arrangement_days: Distribution = sourced(
+        lognormal(2.0, 2.0),
+        "Time to arrange a supported discharge (pathways 1-3: assessment, package or placement set-up) once "
+        "medically fit, before the place is asked for; spent in the acute bed and counted as delayed.",
+        unit="days",
+        source="A: tuned so that delayed discharges hold ~5-10% of beds with downstream capacity not short "
+        "(evidence: delayed-discharge, fit-to-discharge-wait)",
+    )
     weekend_discharge_factor: Probability = sourced(
         0.5,
         "Share of P0 patients who become fit at a weekend and are discharged that day (the rest wait to Monday). "
@@ -708,6 +728,8 @@ class Scenario(Model):
     end_of_life: EndOfLifeSettings = sourced(EndOfLifeSettings, "Deaths and their place.")
     interventions: list[Intervention] = sourced(
         list, "Changes to the place that start on a date and ramp up (see docs/scenario-reference.md).")
+    money: MoneySettings = sourced(
+        MoneySettings, "Unit costs, who bears them, payment models and discounting (see docs/money.md).")
 
     @field_validator("name")
     @classmethod

@@ -188,6 +188,8 @@ class Pool:
         Lowering capacity below the number in use lets current users finish;
         no new user starts until use falls below the new capacity.
         """
+        if capacity == self.capacity:
+            return  # nothing changes (and the monitors are not split, so sums stay bit-identical)
         now = self.env.now
         old = 0.0 if self.capacity is None else float(self.capacity)
         self.offered.change(now, (0.0 if capacity is None else float(capacity)) - old)

@@ -84,6 +84,7 @@ def test_gp_managed_crisis_never_becomes_a_process():
 def test_blocked_discharge_waits_for_reablement_and_counts_delay(monkeypatch):
     eco = quiet_economy(reablement={"places": 1})
     monkeypatch.setattr(eco.calendar, "weekday", lambda day: 2)
+    monkeypatch.setattr(eco.routing, "arrangement_time", lambda u, z: 0.0)  # the place is asked for at once
     a, b = someone(eco), someone(eco, 75.0)
     if a == b:
         b = int(np.flatnonzero(np.isinf(eco.population.cols.death_day[: eco.population.n])
@@ -135,3 +136,22 @@ def test_death_while_waiting_for_a_place_ends_in_hospital_and_withdraws_the_requ
     assert eco.trace[-1] == (pytest.approx(fit + 3.0), p, "discharged_died", "acute")
     assert eco.deaths == [(pytest.approx(fit + 3.0), p, "hospital")]
     assert len(eco.reablement.queue) == 0 and eco.delayed.level == 0 and eco.beds.in_use == 0
+
+
+def test_supported_discharge_is_arranged_first_and_counted_as_delay(monkeypatch):
+    """A P1 discharge waits `arrangement_days` in its bed (delay reason `arranging`) before asking for a place."""
+    eco = quiet_economy(reablement={"places": 5})
+    monkeypatch.setattr(eco.calendar, "weekday", lambda day: 2)
+    monkeypatch.setattr(eco.routing, "arrangement_time", lambda u, z: 2.0)
+    a = someone(eco)
+    band = 3
+    u, z = draws(U_FIRST=0.999, U_ADMIT=0.0, U_ZERO_DAY=0.999, U_P1=0.0)
+    mix = eco.scenario.discharge.pathway_mix.age_75_84.probabilities()
+    u[U_PATHWAY] = mix["p0"] + 0.5 * mix["p1"]  # inside the P1 branch, reablement
+    eco.env.run(until=1.0)
+    eco.start_process(pathway.crisis(eco, a, 2, band, u, z))
+    fit = 1.0 + AE_HOURS / 24 + overnight_los(eco, band)
+    eco.env.run(until=fit + 1.0)
+    assert eco.delayed_by["arranging"].level == 1 and eco.reablement.in_use == 0 and eco.beds.in_use == 1
+    eco.env.run(until=fit + 2.001)
+    assert eco.delayed.level == 0 and eco.reablement.in_use == 1 and eco.beds.in_use == 0

@@ -60,7 +60,8 @@ def test_the_report_lists_every_scenario_and_headline_measure(page):
     for section in ("How to read this", "Assumptions and evidence", "Replication adequacy", "Warm-up",
                     "Where these numbers come from", "services.reablement.places", "services.acute.beds"):
         assert section in page.replace("<wbr>", ""), section
-    assert ">Money<" not in page  # no cost_* metrics yet: no money section
+    assert '<h2 id="money">Money</h2>' in page  # every run has cost_* metrics: a money section
+    assert "more beds: who invests and who saves" in page
 
 
 def test_the_report_has_no_address_script_or_external_resource(page):
