@@ -117,7 +117,34 @@ def build_parser() -> argparse.ArgumentParser:
                     help="where to write the table (default docs/validation.md)")
     vd.add_argument("--batch", metavar="BATCH_DIR", help="use a finished batch instead of running")
     _run_options(vd)
+    ev = sub.add_parser("evaluate", help="evaluate a cohort intervention: naive before/after, matched controls "
+                        "and the true (paired counterfactual) effect on emergency admissions")
+    ev.add_argument("scenario", metavar="SCENARIO", help="a scenario YAML file")
+    ev.add_argument("--intervention", required=True, metavar="NAME", help="name of a cohort intervention in it")
+    ev.add_argument("--min-prior-admissions", type=int, default=0, metavar="K",
+                    help="evaluate only people (cohort and controls) with at least K emergency admissions in the "
+                    "year before enrolment (default 0)")
+    ev.add_argument("--cohort-months", type=_positive_int, default=12, metavar="M",
+                    help="cohort: people first enrolled within M months of the start (default 12)")
+    _small_run_options(ev)
+    se = sub.add_parser("sensitivity", help="one-way (tornado) sensitivity of one output to stated parameter "
+                        "ranges, with paired replications")
+    se.add_argument("scenario", metavar="SCENARIO", help="a scenario YAML file")
+    se.add_argument("--metric", default="emergency_admissions", metavar="METRIC",
+                    help="output metric, whole horizon (default emergency_admissions; see docs/outputs.md)")
+    se.add_argument("--param", action="append", required=True, metavar="PATH=LOW,HIGH",
+                    help="a dotted setting and its range, e.g. services.acute.beds=400,480 (repeat for more)")
+    se.add_argument("--out", metavar="DIR", help="folder for tornado.csv and the tornado figure (PNG and SVG)")
+    se.add_argument("--jobs", type=_positive_int, metavar="J", default=1, help="worker processes (default 1)")
+    _small_run_options(se)
     return parser
+
+
+def _small_run_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--population", type=_positive_int, metavar="P", help="people in the place")
+    p.add_argument("--years", type=_positive_int, metavar="Y", help="reported years after the warm-up")
+    p.add_argument("--replications", type=_positive_int, metavar="R", help="paired replications")
+    p.add_argument("--seed", type=_seed, metavar="S", help="root seed")
 
 
 def _run_options(p: argparse.ArgumentParser) -> None:
@@ -167,6 +194,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _cmd_calibrate(args)
         if args.command == "validation":
             return _cmd_validation(args, argv)
+        if args.command == "evaluate":
+            return _cmd_evaluate(args)
+        if args.command == "sensitivity":
+            return _cmd_sensitivity(args)
         if args.command == "schema":
             from .scenario.document import json_schema
 
@@ -539,6 +570,58 @@ def _cmd_validation(args, argv) -> int:
     print(table[["metric", "target", "mean", "within"]].to_string(index=False))
     print(f"\nwrote {_display(doc)} from {_display(batch)}")
     return _report_failures(failures, total)
+
+
+def _load_one(args):
+    """The one scenario file of `evaluate` / `sensitivity`, with the command-line overrides."""
+    args.files = [args.scenario]
+    args.allow_outside_extends = False
+    scenarios, _ = _prepare(args)
+    if len(scenarios) != 1:
+        raise UsageError(f"{args.scenario}: makes {len(scenarios)} scenarios; give one scenario file, not a sweep")
+    return scenarios[0]
+
+
+def _cmd_evaluate(args) -> int:
+    from .evaluate import check_evaluable, evaluate, evaluation_text
+
+    sc = _load_one(args)
+    if args.min_prior_admissions < 0:
+        raise UsageError(f"--min-prior-admissions must be at least 0 (got {args.min_prior_admissions})")
+    try:
+        check_evaluable(sc, args.intervention)
+    except ValueError as err:
+        raise UsageError(f"{args.scenario}: {err}") from None
+    table = evaluate(sc, args.intervention, cohort_months=args.cohort_months,
+                     min_prior=args.min_prior_admissions)
+    print(evaluation_text(table, sc, args.intervention))
+    return EXIT_OK
+
+
+def _cmd_sensitivity(args) -> int:
+    from .metrics import METRICS
+    from .sensitivity import one_way, parse_param, tornado_text, variants
+
+    sc = _load_one(args)
+    if args.metric not in METRICS:
+        raise UsageError(f"--metric {args.metric!r}: not an output metric (see docs/outputs.md)")
+    try:
+        params = [parse_param(text) for text in args.param]
+        variants(sc, params)  # every path and value is checked before anything runs
+    except ValueError as err:
+        raise UsageError(str(err)) from None
+    table = one_way(sc, params, args.metric, jobs=args.jobs)
+    print(tornado_text(table, args.metric, sc.name))
+    if args.out:
+        from . import output
+        from .plots import save_figure, tornado_figure
+
+        out = Path(args.out)
+        out.mkdir(parents=True, exist_ok=True)
+        output.atomic_write_text(out / "tornado.csv", table.to_csv(index=False))
+        files = save_figure(tornado_figure(table, args.metric), out / "tornado")
+        print(f"\nwrote {_display(out / 'tornado.csv')}, {', '.join(_display(f) for f in files)}")
+    return EXIT_OK
 
 
 def _cmd_report(args) -> int:

@@ -1214,3 +1214,42 @@ def draw_all(batch: Path, summary: pd.DataFrame, comparison: pd.DataFrame, scena
     if _same_keys(summary, batch / "summary.csv") and _same_keys(comparison, batch / "comparison.csv"):
         remember(batch, names, key)
     return out
+
+
+# --- sensitivity ----------------------------------------------------------------------------------
+
+
+def tornado_figure(table: pd.DataFrame, metric: str, title: str | None = None) -> Figure:
+    """One-way sensitivity (``simulation.sensitivity.tornado_table``): a bar per parameter from its low end's
+    to its high end's paired change from the base, widest swing on top, 95% CIs as whiskers."""
+    rows = table.reset_index(drop=True)
+    n = len(rows)
+    fig = _new_figure(8.0, 1.2 + 0.55 * max(n, 1))
+    ax = fig.add_subplot(111)
+    scale = scale_of(metric)
+    low_c, high_c = OKABE_ITO[0], OKABE_ITO[1]
+    for i, r in rows.iterrows():
+        y = n - 1 - i
+        for end, colour in (("low", low_c), ("high", high_c)):
+            v = float(r[f"{end}_diff"]) * scale
+            ax.barh(y, v, height=0.6, color=colour, alpha=0.85)
+            lo, hi = float(r[f"{end}_ci_low"]) * scale, float(r[f"{end}_ci_high"]) * scale
+            if lo == lo and hi == hi:
+                ax.plot([lo, hi], [y, y], color=ZERO_LINE, lw=1.0)
+            ax.annotate(f"{r[end]}", (v, y), xytext=(4 if v >= 0 else -4, 0), textcoords="offset points",
+                        ha="left" if v >= 0 else "right", va="center", fontsize=8, color=GREY)
+    ax.axvline(0.0, color=ZERO_LINE, lw=1.0)
+    ax.set_yticks(range(n))
+    ax.set_yticklabels([wrap(str(p), 30, 2) for p in rows["parameter"][::-1]])
+    ax.set_ylim(-0.7, n - 0.3)
+    base = float(rows["base_mean"].iloc[0]) * scale if n else float("nan")
+    unit = axis_unit(metric, difference=True)
+    ax.set_xlabel(f"Change in {display_name(metric).lower()} from the base ({unit}; base {base:,.4g})")
+    ax.legend(handles=[Patch(color=low_c, label="parameter at its low value"),
+                       Patch(color=high_c, label="parameter at its high value")],
+              loc="lower right", fontsize=8, frameon=False)
+    ax.set_title(title or f"One-way sensitivity: {display_name(metric)}", loc="left")
+    if is_money(metric):
+        _money_axis(ax, "x")
+    fig.tight_layout()
+    return fig

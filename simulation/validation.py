@@ -79,6 +79,23 @@ YEARLY = [("emergency_admissions_per_1000", False), ("bed_occupancy_mean", True)
           ("care_homes_in_use_mean", False), ("population_85plus", False)]
 
 
+#: The named validation cases (tests/validation/test_named_cases.py), appended to docs/validation.md.
+NAMED_CASES = """## Named validation cases
+
+Run by `python -m pytest -q tests/validation` on small places (20,000-50,000 people, one reported year, fixed
+seeds); each test's docstring gives the published figures and why its tolerance is what it is.
+
+| case | published | the model (test figures) | tolerance |
+|---|---|---|---|
+| Telehealth, Whole System Demonstrator (Steventon et al., BMJ 2012) | 0.54 vs 0.68 emergency admissions per head (ratio 0.79) | crisis hazard ratio 0.8 on 4,000 enrolled LTC patients: cohort admissions 0.797 x those of the same people in the paired baseline (capacity unconstrained; ~0.87 with finite capacity, as congestion is relieved) | within 0.06 of 0.79 |
+| Regression to the mean, case management (Gravelle et al., BMJ 2007; Roland et al., BMJ 2005) | before/after falls large; no fall against matched controls | no true effect; cohort with >= 2 admissions in the prior year: naive change -1.55 admissions per person-year, matched controls -1.51, difference-in-differences -0.03, true paired effect 0 | DiD within 0.35 and under a quarter of the naive change; true effect exactly 0 |
+| Occupancy and bed crises (Bagust et al., BMJ 1999) | days with no free bed rare below ~85% mean occupancy, regular above, frequent at 90%+ | place of 50,000, acute beds swept: (mean occupancy, share of days full) = (72%, 0.3%), (81%, 4%), (91%, 41%), (95%, 66%) | bands: < 2% below 75%, < 10% below 82%, > 5% at 85%+, > 25% at 90%+; monotone |
+
+`python run_scenarios.py evaluate SCENARIO --intervention NAME` gives the same three answers (naive, matched
+control, true counterfactual) for any cohort intervention; see `docs/sensitivity.md` for parameter uncertainty.
+"""
+
+
 def _fmt(value: float, percent: bool) -> str:
     if value != value:
         return "n/a"
@@ -148,4 +165,5 @@ def validation_markdown(summary: pd.DataFrame, scenario: Scenario, settings: dic
                 cells = [_fmt(float(table.loc[(metric, y)]), pct) for y in years]
                 lines.append(f"| `{metric}` | " + " | ".join(cells) + " |")
         lines.append("")
+    lines.append(NAMED_CASES)
     return "\n".join(lines)
