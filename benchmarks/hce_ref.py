@@ -6,8 +6,8 @@ Usage::
         --years Y --seed S [--scale X]
 
 The line holds ``engine, years, seed, scale, wall_s, events, events_per_s,
-peak_rss_mb``, the engine's ``native_events`` (its own event count, or null)
-and ``metrics`` (the output metrics, keys of
+cpu_s, events_per_cpu_s, peak_rss_mb``, the engine's ``native_events`` (its
+own event count, or null) and ``metrics`` (the output metrics, keys of
 :data:`benchmarks.workload.METRIC_KEYS`). ``wall_s`` times only the engine's
 ``run()`` call; an optional module-level ``warm()`` (e.g. a JIT compile) runs
 before the clock starts.
@@ -113,7 +113,9 @@ def measure(name: str, years: float, seed: int, scale: float) -> dict:
     dict
         The record printed by :func:`main` (see the module docstring);
         ``wall_s`` in seconds, ``events_per_s`` in logical events per
-        wall-clock second, ``peak_rss_mb`` in MiB.
+        wall-clock second, ``cpu_s`` and ``events_per_cpu_s`` the same in
+        process CPU time (less sensitive to other jobs on the machine),
+        ``peak_rss_mb`` in MiB.
 
     Raises
     ------
@@ -127,9 +129,11 @@ def measure(name: str, years: float, seed: int, scale: float) -> dict:
     if callable(warm):
         warm()
     gc.collect()
+    c0 = time.process_time()
     t0 = time.perf_counter()
     stats, extra = engine.run(years, seed, scale)
     wall_s = time.perf_counter() - t0
+    cpu_s = time.process_time() - c0
     events = stats.logical_events()
     metrics = stats.summary()
     if not isinstance(events, int) or set(metrics) != set(METRIC_KEYS):
@@ -144,6 +148,8 @@ def measure(name: str, years: float, seed: int, scale: float) -> dict:
         "wall_s": wall_s,
         "events": events,
         "events_per_s": events / wall_s,
+        "cpu_s": cpu_s,
+        "events_per_cpu_s": events / cpu_s if cpu_s > 0 else None,
         "peak_rss_mb": peak_rss_mb(),
         "native_events": (extra or {}).get("native_events"),
         "metrics": {key: metrics[key] for key in METRIC_KEYS},

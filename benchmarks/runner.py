@@ -3,8 +3,8 @@
 Usage::
 
     python -m benchmarks.runner [--engines careshift,heapq,simpy] [--years 5]
-        [--seeds 3] [--scales [0.2,0.4,1,2,4]] [--history benchmarks/history.jsonl]
-        [--no-history] [--quick]
+        [--seeds 3] [--scales [0.2,0.4,1,2,4]] [--agreement [20]] [--baseline]
+        [--history benchmarks/history.jsonl] [--no-history] [--quick] [--all]
 
 Each run is a fresh ``python -m benchmarks.hce_ref`` subprocess, so engines
 never share a heap, caches or import state. Runs are interleaved (for each
@@ -15,10 +15,22 @@ careshift/heapq and careshift/simpy, because wall seconds drift by about
 +-15 % on shared machines while ratios of engines run side by side hold.
 
 ``--scales`` (alone: the spec's 0.2,0.4,1,2,4) adds the scaling series:
-events/s of careshift and heapq at each scale, over the same seeds. Every
-invocation appends one JSON record to the history file (``--no-history``
-to skip). ``--quick`` is a smoke check: 1 year, 1 seed (scales become 1).
-An engine that fails is reported and skipped, never fatal.
+events/s of careshift and heapq at each scale, over the same seeds, and each
+engine's events/s at the largest scale relative to scale 1 (target for
+careshift: 0.9 or more at 4x). ``--agreement`` (alone: 20 seeds) compares
+careshift and heapq metric by metric over that many seeds with a two-sample
+z (:mod:`benchmarks.agreement`; |z| < 3 required), reusing the seeds already
+run. ``--baseline`` times one replication of the default careshift baseline
+(250,000 people, 1 warm-up + 5 years; :mod:`benchmarks.baseline`) in a fresh
+process between two 5-year heapq runs of HCE-ref and reports the ratio of
+the walls (target: 3 or less). ``--all`` is everything at the spec's
+settings: 5 years x 3 seeds, the scaling series, agreement over 20 seeds and
+the baseline (about 15 minutes on 2 cores).
+
+Every invocation appends one JSON record to the history file
+(``--no-history`` to skip). ``--quick`` is a smoke check: 1 year, 1 seed
+(scales become 1, agreement 2 seeds, the baseline is not run). An engine
+that fails is reported and skipped, never fatal.
 """
 
 from __future__ import annotations
@@ -125,18 +137,69 @@ def medians(runs: dict[str, list[dict]]) -> dict[str, dict]:
     out = {}
     for engine, records in runs.items():
         out[engine] = {"runs": len(records)}
-        for key in ("wall_s", "events", "events_per_s", "peak_rss_mb"):
+        for key in ("wall_s", "events", "events_per_s", "cpu_s", "events_per_cpu_s",
+                    "peak_rss_mb"):
             values = [r[key] for r in records if r.get(key) is not None]
             if values:
                 out[engine][key] = statistics.median(values)
     return out
 
 
-def ratios(med: dict[str, dict]) -> dict[str, float | None]:
-    """Ratios of median events/s, e.g. ``"careshift/heapq"``; None if one is missing."""
-    return {f"{num}/{den}": (med[num]["events_per_s"] / med[den]["events_per_s"]
-                             if num in med and den in med else None)
+def ratios(med: dict[str, dict], key: str = "events_per_s") -> dict[str, float | None]:
+    """Ratios of median events/s (or of another median `key`, e.g.
+    ``events_per_cpu_s``), keyed ``"careshift/heapq"``; None if one is missing."""
+    return {f"{num}/{den}": (med[num][key] / med[den][key]
+                             if key in med.get(num, {}) and key in med.get(den, {}) else None)
             for num, den in RATIOS}
+
+
+def scaling_ratios(scaling: dict[str, dict[str, float]]) -> dict[str, float]:
+    """Per engine: events/s at the largest scale run relative to scale 1
+    (``{"careshift": 0.95}``); engines without both are left out."""
+    out = {}
+    for engine, by_scale in scaling.items():
+        largest = max(by_scale, key=float)
+        if "1" in by_scale and largest != "1":
+            out[engine] = by_scale[largest] / by_scale["1"]
+    return out
+
+
+def baseline_timing(heapq_years: float = 5.0) -> dict:
+    """Time one replication of the default baseline, bracketed by two heapq runs.
+
+    Runs ``python -m benchmarks.baseline`` (250,000 people, 1 warm-up + 5
+    years, one replication) in a fresh process between two HCE-ref heapq runs
+    of `heapq_years` at scale 1 (seeds 1 and 2), so that a drift in machine
+    speed hits both sides.
+
+    Returns
+    -------
+    dict
+        ``baseline`` (the baseline's JSON record), ``heapq_wall_s`` (mean of
+        the two heapq walls), ``ratio`` (baseline wall over heapq wall), or
+        ``{"error": str}``.
+    """
+    walls = []
+    record: dict = {}
+    for step in ("heapq", "baseline", "heapq"):
+        if step == "heapq":
+            run = run_once("heapq", heapq_years, len(walls) + 1, 1.0)
+            if "error" in run:
+                return {"error": f"heapq: {run['error']}"}
+            walls.append(run["wall_s"])
+            print(f"  heapq      {heapq_years:g} years: {run['wall_s']:.2f} s", file=sys.stderr)
+            continue
+        proc = subprocess.run([sys.executable, "-m", "benchmarks.baseline"], cwd=ROOT,
+                              capture_output=True, text=True, check=False)
+        if proc.returncode != 0:
+            lines = proc.stderr.strip().splitlines()
+            return {"error": f"baseline exit {proc.returncode}: "
+                             f"{lines[-1] if lines else 'no message'}"}
+        record = json.loads(proc.stdout.strip().splitlines()[-1])
+        print(f"  baseline   one replication: {record['wall_s']:.2f} s", file=sys.stderr)
+    heapq_wall = statistics.fmean(walls)
+    return {"baseline": record, "heapq_years": heapq_years, "heapq_wall_s": heapq_wall,
+            "heapq_walls_s": walls, "ratio": record["wall_s"] / heapq_wall}
 
 
 def check_same_trajectory(runs: dict[str, list[dict]]) -> list[str]:
@@ -149,11 +212,12 @@ def check_same_trajectory(runs: dict[str, list[dict]]) -> list[str]:
 
 
 def print_table(med: dict[str, dict], rat: dict[str, float | None],
-                failed: dict[str, str], engines: list[str]) -> None:
+                failed: dict[str, str], engines: list[str],
+                rat_cpu: dict[str, float | None] | None = None) -> None:
     """Print the medians table and the headline ratios to stdout."""
     heapq_rate = med.get("heapq", {}).get("events_per_s")
     print(f"{'engine':<10} {'runs':>4} {'wall s':>9} {'events':>11} "
-          f"{'events/s':>11} {'peak MiB':>9} {'x heapq':>8}")
+          f"{'events/s':>11} {'ev/CPU-s':>11} {'peak MiB':>9} {'x heapq':>8}")
     for engine in engines:
         if engine not in med:
             print(f"{engine:<10} skipped: {failed.get(engine, 'no run')}")
@@ -161,11 +225,14 @@ def print_table(med: dict[str, dict], rat: dict[str, float | None],
         m = med[engine]
         vs = f"{m['events_per_s'] / heapq_rate:8.3f}" if heapq_rate else f"{'-':>8}"
         rss = f"{m['peak_rss_mb']:9.1f}" if "peak_rss_mb" in m else f"{'-':>9}"
+        cpu = f"{m['events_per_cpu_s']:>11,.0f}" if "events_per_cpu_s" in m else f"{'-':>11}"
         print(f"{engine:<10} {m['runs']:>4} {m['wall_s']:9.2f} {m['events']:>11,.0f} "
-              f"{m['events_per_s']:>11,.0f} {rss} {vs}")
+              f"{m['events_per_s']:>11,.0f} {cpu} {rss} {vs}")
     for name, value in rat.items():
         shown = f"{value:.3f}" if value is not None else "n/a (an engine is missing)"
-        print(f"ratio {name} of events/s: {shown}")
+        cpu = (rat_cpu or {}).get(name)
+        also = f" (of events per CPU-second: {cpu:.3f})" if cpu is not None else ""
+        print(f"ratio {name} of events/s: {shown}{also}")
 
 
 def git_state() -> dict[str, object]:
@@ -209,6 +276,16 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                         default=None,
                         help="run the scaling series at these scales "
                              "(alone: the spec's 0.2,0.4,1,2,4)")
+    parser.add_argument("--agreement", nargs="?", type=int, const=20, default=None,
+                        metavar="N",
+                        help="compare careshift and heapq over N seeds (alone: 20) with a "
+                             "two-sample z per metric")
+    parser.add_argument("--baseline", action="store_true",
+                        help="time one replication of the default baseline (250,000 people, "
+                             "1 warm-up + 5 years) against 5-year heapq runs")
+    parser.add_argument("--all", action="store_true",
+                        help="everything at the spec's settings: 5 years x 3 seeds, "
+                             "--scales, --agreement 20, --baseline")
     parser.add_argument("--history", type=Path, default=None,
                         help="JSON-lines file to append to (default benchmarks/history.jsonl)")
     parser.add_argument("--no-history", action="store_true",
@@ -222,9 +299,17 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                        if args.scales is not None else [])
     except ValueError:
         parser.error(f"--scales: not a list of numbers: {args.scales!r}")
+    if args.all:
+        args.years, args.seeds = 5.0, 3
+        args.scales = list(SPEC_SCALES)
+        args.agreement, args.baseline = 20, True
     if args.quick:
         args.years, args.seeds = 1.0, 1
         args.scales = [1.0] if args.scales else []
+        args.agreement = 2 if args.agreement is not None else None
+        args.baseline = False
+    if args.agreement is not None and args.agreement < 2:
+        parser.error("--agreement needs at least 2 seeds")
     unknown = [e for e in args.engines if e not in ENGINES]
     if unknown:
         parser.error(f"unknown engine(s) {', '.join(unknown)}; known: {', '.join(ENGINES)}")
@@ -244,13 +329,15 @@ def main(argv: list[str] | None = None) -> int:
     runs = interleaved(args.engines, seeds, args.years, 1.0, failed)
     med = medians(runs)
     rat = ratios(med)
+    rat_cpu = ratios(med, "events_per_cpu_s")
     print(f"\n{SPEC}, {args.years:g} simulated years, medians over seeds {seeds}, scale 1")
-    print_table(med, rat, failed, args.engines)
+    print_table(med, rat, failed, args.engines, rat_cpu)
     mismatches = check_same_trajectory(runs)
     for line in mismatches:
         print(f"WARNING: {line} (same seed must give the same trajectory)")
 
     scaling: dict[str, dict[str, float]] = {}
+    scaling_cpu: dict[str, dict[str, float]] = {}
     if args.scales:
         engines = [e for e in SCALING_ENGINES if e in args.engines and e not in failed]
         print(f"\nscaling series: median events/s of {', '.join(engines) or 'no engine'} by scale")
@@ -258,9 +345,43 @@ def main(argv: list[str] | None = None) -> int:
             series = interleaved(engines, seeds, args.years, scale, failed)
             for engine, med_s in medians(series).items():
                 scaling.setdefault(engine, {})[f"{scale:g}"] = med_s["events_per_s"]
+                if "events_per_cpu_s" in med_s:
+                    scaling_cpu.setdefault(engine, {})[f"{scale:g}"] = med_s["events_per_cpu_s"]
         for engine, by_scale in scaling.items():
             cells = "  ".join(f"{s}: {v:,.0f}" for s, v in by_scale.items())
             print(f"{engine:<10} {cells}")
+        by_cpu = scaling_ratios(scaling_cpu)
+        for engine, value in scaling_ratios(scaling).items():
+            largest = max(scaling[engine], key=float)
+            also = (f" (per CPU-second: {by_cpu[engine]:.3f})" if engine in by_cpu else "")
+            print(f"{engine:<10} events/s at {largest}x relative to 1x: {value:.3f}{also}"
+                  + (" (target >= 0.9)" if engine == "careshift" else ""))
+
+    agreement = None
+    if args.agreement is not None:
+        from benchmarks.agreement import run_agreement
+
+        pair = ("careshift", "heapq")
+        have = {e: {r["seed"]: r for r in runs.get(e, [])} for e in pair}
+        print(f"\nagreement: careshift and heapq over {args.agreement} seeds", file=sys.stderr)
+        agreement = run_agreement(pair, list(range(1, args.agreement + 1)), args.years, 1.0,
+                                  have=have)
+
+    baseline = None
+    if args.baseline:
+        print("\nbaseline: one replication of the default place, bracketed by heapq runs",
+              file=sys.stderr)
+        baseline = baseline_timing(5.0)
+        if "error" in baseline:
+            print(f"\nbaseline: FAILED ({baseline['error']})")
+        else:
+            b = baseline["baseline"]
+            print(f"\nbaseline replication ({b['population']:,} people, "
+                  f"{b['warmup_years']:g} warm-up + {b['years']} years): {b['wall_s']:.1f} s "
+                  f"({b['logical_events']:,} careshift logical events)")
+            print(f"heapq HCE-ref 5 years: {baseline['heapq_wall_s']:.2f} s; "
+                  f"baseline 5-year wall / heapq 5-year wall: {baseline['ratio']:.2f} "
+                  f"(target <= 3)")
 
     if not args.no_history:
         history = args.history if args.history is not None else ROOT / DEFAULT_HISTORY
@@ -276,7 +397,13 @@ def main(argv: list[str] | None = None) -> int:
             "seeds": seeds,
             "medians": med,
             "ratios": rat,
+            "ratios_cpu": rat_cpu,
             "scaling_events_per_s": scaling,
+            "scaling_largest_vs_1x": scaling_ratios(scaling),
+            "scaling_events_per_cpu_s": scaling_cpu,
+            "scaling_largest_vs_1x_cpu": scaling_ratios(scaling_cpu),
+            "agreement": agreement,
+            "baseline": baseline,
             "failed": failed,
             "trajectory_mismatches": mismatches,
         }
