@@ -48,7 +48,8 @@ DPI = 110
 OCCUPANCY_THRESHOLD = 0.92
 
 #: Metrics drawn over time with replication bands, one figure each.
-TREND_METRICS = ["emergency_admissions", "ae_attendances", "bed_occupancy_mean", "delayed_discharge_bed_days"]
+TREND_METRICS = ["emergency_admissions", "ae_attendances", "bed_occupancy_mean", "delayed_discharge_bed_days",
+                 "cost_total"]
 #: Metrics of the per-year paired-difference small multiples (the headline of the report).
 KEY_METRICS = ["emergency_admissions", "ae_attendances", "bed_occupancy_mean", "delayed_discharge_bed_days",
                "deaths_in_hospital_share", "days_at_home_per_person_65plus"]
@@ -521,7 +522,7 @@ def fan_chart(view: BatchView, metric: str) -> Figure | None:
         ax.set_title(safe(wrap(name, 34, 2)), color=text_colour(c), fontsize=9.5)
         ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         ax.margins(x=0.08)
-        _thousands(ax)
+        _money_axis(ax) if is_money(metric) else _thousands(ax)
     for ax in axs.flat[n:]:
         ax.set_visible(False)
     for ax in axs[-1, :]:
@@ -1019,12 +1020,68 @@ EXTRA_FIGURES: list[Callable[[BatchView], list[FigureSpec]]] = []
 
 
 def ramp_up_figures(view: BatchView) -> list[FigureSpec]:
-    """Hook for ramp-up plots of interventions (capacity or effect building up over the years).
+    """Ramp-up of interventions: capacity maturity and effect level by year, one panel per scenario."""
+    keys = sorted({m[: -len("_maturity")] for m in view.summary["metric"].unique()
+                   if m.startswith("intervention_") and m.endswith("_maturity")})
+    if not keys:
+        return []
+    return [FigureSpec(
+        "intervention_ramp_up", "ramp_up",
+        "How each intervention builds up: the share of its capacity in place (solid) and its effect level "
+        "(dashed: maturity x any fade x the replication's effect draw), yearly means of monthly values, mean "
+        "across replications. 1 is the full capacity or the full stated effect.",
+        lambda: ramp_up_figure(view, keys))]
 
-    Interventions do not ramp up yet, so there is nothing to draw; when they do, return FigureSpecs
-    with ``section="ramp_up"`` here and the report shows them in their own section.
-    """
-    return []
+
+def ramp_up_figure(view: BatchView, keys: list[str]) -> Figure | None:
+    summary = view.summary[view.summary["year"] != "all"]
+    panels = []
+    for name in view.scenarios:
+        rows = summary[(summary["scenario"] == name) & summary["metric"].isin(
+            [f"{k}_{w}" for k in keys for w in ("maturity", "effect_level")])]
+        if not rows.empty:
+            panels.append((name, rows))
+    if not panels:
+        return None
+    n = len(panels)
+    ncols = min(n, 2)
+    nrows = math.ceil(n / ncols)
+    fig = _new_figure(5.0 * ncols + 0.6, 2.9 * nrows + 0.9)
+    axs = fig.subplots(nrows, ncols, sharey=True, squeeze=False)
+    pending = []
+    for ax, (name, rows) in zip(axs.flat, panels):
+        present = [k for k in keys if (rows["metric"] == f"{k}_maturity").any()]
+        cols = colours(max(1, len(present)))
+        labels = []
+        for colour, key in zip(cols, present):
+            for what, style in (("maturity", "-"), ("effect_level", (0, (4, 2)))):
+                r = rows[rows["metric"] == f"{key}_{what}"].copy()
+                r["y"] = r["year"].astype(int)
+                r = r.sort_values("y")
+                ax.plot(r["y"], r["mean"], color=colour, linestyle=style, linewidth=2 if what == "maturity" else 1.4,
+                        marker="o" if what == "maturity" else None, markersize=3)
+            last = rows[rows["metric"] == f"{key}_maturity"]
+            last = last.assign(y=last["year"].astype(int)).sort_values("y")
+            if not last.empty:
+                labels.append((float(last["y"].iloc[-1]), float(last["mean"].iloc[-1]),
+                               short(key[len("intervention_"):].replace("_", " "), 22), colour))
+        pending.append((ax, labels))
+        ax.set_title(safe(wrap(name, 48, 2)), color=text_colour(view.colour(name)), fontsize=9.5)
+        ax.set_ylim(-0.02, 1.05)
+        ax.set_ylabel("Share of full capacity / effect")
+        ax.set_xlabel("Year after the warm-up")
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+        ax.margins(x=0.05)
+    for ax in axs.flat[n:]:
+        ax.set_visible(False)
+    handles = [Line2D([], [], color=GREY, linewidth=2, marker="o", markersize=3, label="capacity in place"),
+               Line2D([], [], color=GREY, linewidth=1.4, linestyle=(0, (4, 2)), label="effect level")]
+    fig.suptitle("Ramp-up of interventions", x=0.01, ha="left", fontweight="bold", fontsize=11)
+    fig.legend(handles=handles, loc="lower left", ncol=2, bbox_to_anchor=(0.01, 0.0), fontsize=8)
+    fig.tight_layout(rect=(0, 0.06 if nrows == 1 else 0.04, 0.9, 0.97))
+    for ax, labels in pending:
+        direct_labels(ax, labels, fontsize=7.5)
+    return fig
 
 
 def figure_specs(view: BatchView) -> list[FigureSpec]:

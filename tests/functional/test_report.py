@@ -23,7 +23,9 @@ SCENARIOS = {  # a half-year warm-up keeps the runs short
                       "services:\n  acute:\n    beds: 460\n",
     "odd.yaml": "extends: base.yaml\nname: 'A <b>&</b> \"x\"'\n"
                 "description: 'See https://example.org/x <script>alert(1)</script>'\n"
-                "services:\n  reablement:\n    places: 90\n",
+                "services:\n  reablement:\n    places: 90\n"
+                "interventions:\n  - {type: virtual_ward, name: 'ward <i>', start: 2025-04-01, "
+                "maturity: {curve: linear, full_months: 12}}\n",
 }
 NAMES = ["baseline", "more beds", ODD]
 
@@ -82,6 +84,13 @@ def test_user_text_is_escaped_never_raw(page):
     assert ODD not in page and "<b>&</b>" not in page
     assert html.escape(ODD) in page
     assert "&lt;script&gt;" in page and "example.org/x" in page
+
+
+def test_intervention_ramp_up_is_drawn(batch, page):
+    png = batch / "plots" / "intervention_ramp_up.png"
+    assert png.exists() and png.stat().st_size > 5_000
+    assert "Ramp-up of interventions" in page
+    assert "ward <i>" not in page and "ward &lt;i&gt;" in page
 
 
 def test_the_pdf_exists_with_fixed_metadata(batch):
