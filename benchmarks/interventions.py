@@ -103,9 +103,10 @@ def main(argv: list[str] | None = None) -> int:
         for metric in METRICS:
             d = np.array([results[(i, r)][metric] - results[(0, r)][metric] for r in range(args.replications)])
             cells.append(_ci(d, 1 if metric == "acute_in_use_mean" else 0))
-        own = [v for k, v in results[(i, 0)].items() if k.endswith("_admissions_avoided")]
-        own_mean = (np.mean([sum(v for k, v in results[(i, r)].items() if k.endswith("_admissions_avoided"))
-                             for r in range(args.replications)]) if own else None)
+        own = [sum(v for k, v in results[(i, r)].items() if k.endswith("_admissions_avoided"))
+               for r in range(args.replications)]
+        has_own = any(k.endswith("_admissions_avoided") for k in results[(i, 0)])
+        own_mean = float(np.mean(own)) if has_own else None
         lines.append(f"| {sc.name} | " + " | ".join(cells) + f" | {'' if own_mean is None else f'{own_mean:,.0f}'} |")
     lines += ["", f"Baseline emergency admissions in that year: {base_adm:,.0f}. Wall time "
               f"{time.perf_counter() - t0:,.0f} s."]

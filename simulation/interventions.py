@@ -385,7 +385,7 @@ class Runtime:
             level(f"{key}_maturity", mat)
             level(f"{key}_effect_level", eff)
             ward = self._ward.get(name)
-            if ward is None and "in_use" in _outputs_of(it):
+            if ward is None and "in_use" in _TYPE_OUTPUTS[it.type]:
                 level(f"{key}_in_use", in_use)
             if ward is not None:
                 days = np.array([eco.periods.length(k) for k in range(n)])
@@ -395,7 +395,7 @@ class Runtime:
                 with np.errstate(invalid="ignore", divide="ignore"):
                     occ = np.where(offered > 0, busy / np.where(offered > 0, offered, 1.0), np.nan)
                 level(f"{key}_occupancy", occ)
-            for what in (w for w in _outputs_of(it) if w in _TALLIES):
+            for what in (w for w in _TYPE_OUTPUTS[it.type] if w in _TALLIES):
                 count(f"{key}_{what}", np.asarray(self._tallies[name][what]))
             wte = np.zeros(n)
             cap0 = np.nan_to_num(cap)
@@ -522,17 +522,11 @@ _TYPE_OUTPUTS = {
 }
 
 
-def _outputs_of(it) -> tuple[str, ...]:
-    return tuple(w for w in _TYPE_OUTPUTS[it.type])
-
-
 def _draw(dist, u: float) -> float:
     """One value of a distribution leaf from a uniform (inverse CDF)."""
-    from .demand import normal_scores
-    from .pathway import sampler
+    from .pathway import draw_one, sampler
 
-    z = float(normal_scores(np.array([u]))[0])
-    return sampler(dist)(u, z)
+    return draw_one(sampler(dist), u)
 
 
 def _combine(a: float, b: float) -> float:

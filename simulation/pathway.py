@@ -16,8 +16,9 @@ from __future__ import annotations
 
 import math
 from bisect import bisect_right
-from statistics import NormalDist
 from typing import TYPE_CHECKING, Callable, Iterator
+
+import numpy as np
 
 from .demand import (
     U_111,
@@ -38,6 +39,7 @@ from .demand import (
     U_UCR_AMB,
     U_WEEKEND,
     U_ZERO_DAY,
+    normal_scores,
 )
 from .scenario.fields import ACUITIES, AGE_BANDS, Exponential, Fixed, Lognormal, ProbabilityTable, Uniform
 
@@ -92,6 +94,11 @@ def sampler(dist, scale: float = 1.0) -> Callable[[float, float], float]:
         lo, hi = dist.low * scale, dist.high * scale
         return lambda u, z: lo + u * (hi - lo)
     raise TypeError(f"unknown distribution {dist!r}")
+
+
+def draw_one(sample: Callable[[float, float], float], u: float) -> float:
+    """One value from a compiled sampler and a single uniform (its normal score computed here)."""
+    return sample(u, float(normal_scores(np.array([u]))[0]))
 
 
 class Routing:
@@ -485,9 +492,6 @@ def planned_los(route: Routing, band: int, u, z) -> float:
 
 # --- interventions' diversions (only when a scenario has them: ``eco.levers`` is None otherwise) ------------
 
-_NORMAL = NormalDist()
-
-
 def would_be_admitted(eco, acuity: int, u) -> bool:
     """Whether this crisis would be admitted if it reached A&E (its own admission draw)."""
     return u[U_ADMIT] < eco.routing.admit[acuity]
@@ -495,8 +499,6 @@ def would_be_admitted(eco, acuity: int, u) -> bool:
 
 def _owner(owners: dict, p: int) -> str:
     """The first intervention (in scenario order) whose sorted cohort holds person `p`."""
-    import numpy as np
-
     for name, ids in owners.items():
         i = int(np.searchsorted(ids, p))
         if i < ids.shape[0] and ids[i] == p:
@@ -548,18 +550,13 @@ def step_down(eco, p: int, los: float):
     return None
 
 
-def _ward_time(lv, sample) -> float:
-    u = lv.u()
-    return sample(u, _NORMAL.inv_cdf(min(max(u, 1e-12), 1.0 - 1e-12)))
-
-
 def virtual_ward_step_up(eco, p, ward, acuity, band, u, z, avoids_admission: bool = True) -> Iterator:
     """A step-up stay (the place is held); some patients are escalated to an acute bed part-way."""
     env = eco.env
     lv = eco.levers
     lv.tally(ward.name, "episodes")
     lv.tally(ward.name, "uses")
-    length = _ward_time(lv, ward.step_up_time)
+    length = draw_one(ward.step_up_time, lv.u())
     escalate = lv.u() < ward.escalation
     end = length * lv.u() if escalate else length
     yield env.timeout(max(0.0, min(end, eco.death_day(p) - env.now)))
@@ -583,7 +580,7 @@ def virtual_ward_step_down(eco, p, ward) -> Iterator:
     lv = eco.levers
     lv.tally(ward.name, "episodes")
     lv.tally(ward.name, "uses")
-    length = _ward_time(lv, ward.step_down_time)
+    length = draw_one(ward.step_down_time, lv.u())
     yield env.timeout(max(0.0, min(length, eco.death_day(p) - env.now)))
     ward.pool.release()
 
