@@ -38,18 +38,39 @@ BATCH_DAYS = YEAR_DAYS / 12.0
 N_UNIFORMS = 22
 #: Columns whose normal scores are needed (lognormal durations by inversion).
 NORMAL_COLUMNS = (U_LOS, U_AE_TIME, U_AMB_TIME, U_111_TIME)
+#: Columns of a crisis's normal scores: ``z[Z_LOS]`` is the normal score of ``u[U_LOS]``, and so on.
+Z_LOS, Z_AE_TIME, Z_AMB_TIME, Z_111_TIME = range(len(NORMAL_COLUMNS))
 
 
 @dataclass
 class CrisisBatch:
-    """Candidate crises of one batch, sorted by time (all arrays the same length)."""
+    """Candidate crises of one batch, sorted by time (all arrays the same length).
+
+    The uniform matrix is kept in drawing order with the sorting permutation: most candidates
+    are thinned away, so only the acceptance column is gathered for all (``accept``) and the
+    full rows only for those kept (``uniform_rows``).
+    """
 
     time: np.ndarray  # float64 day
     person: np.ndarray  # int64 person id
-    uniforms: np.ndarray  # float64 (n, N_UNIFORMS), independent U(0, 1)
+    order: np.ndarray  # int64 permutation: row order[i] of `drawn` belongs to candidate i
+    drawn: np.ndarray  # float64 (n, N_UNIFORMS), independent U(0, 1), in drawing order
 
     def __len__(self) -> int:
         return int(self.time.shape[0])
+
+    @property
+    def uniforms(self) -> np.ndarray:
+        """The (n, N_UNIFORMS) uniforms in time order."""
+        return self.drawn[self.order]
+
+    def accept(self) -> np.ndarray:
+        """The acceptance uniform of each candidate (time order)."""
+        return self.drawn[self.order, U_ACCEPT]
+
+    def uniform_rows(self, keep: np.ndarray) -> np.ndarray:
+        """The uniforms of the candidates selected by boolean mask `keep` (time order, C-contiguous)."""
+        return self.drawn[self.order[keep]]
 
 
 class Calendar:
@@ -104,6 +125,7 @@ class Demand:
         self.acuity_cum = np.array(
             [[p["minor"], p["minor"] + p["urgent"]] for p in (getattr(mix, b).probabilities() for b in AGE_BANDS)]
         )
+        self._acuity_cum_list = self.acuity_cum.tolist()
 
     def _segment_normaliser(self) -> np.ndarray:
         """Per band, 1 / mean of (segment multiplier x latent risk) at day 0, so a band's mean rate is its base rate."""
@@ -163,11 +185,16 @@ class Demand:
         time = t0 + rng.random(person.shape[0]) * BATCH_DAYS
         uniforms = rng.random((person.shape[0], N_UNIFORMS))
         order = np.argsort(time, kind="stable")
-        return CrisisBatch(time=time[order], person=person[order], uniforms=uniforms[order])
+        return CrisisBatch(time=time[order], person=person[order], order=order, drawn=uniforms)
 
     def season_acceptance(self, time: np.ndarray) -> np.ndarray:
         """Probability of keeping a candidate before modifiers: season(t) / (season max x bound)."""
         return self.season(time) / (self._season_max * MODIFIER_BOUND)
+
+    def acuity_of(self, band: int, u: float) -> int:
+        """Acuity of one crisis (as :meth:`acuity`)."""
+        minor, urgent = self._acuity_cum_list[band]
+        return (u >= minor) + (u >= urgent)
 
     def acuity(self, band: np.ndarray, u: np.ndarray) -> np.ndarray:
         """Acuity 0 minor, 1 urgent, 2 acute from the acuity uniform."""
@@ -181,11 +208,8 @@ def normal_scores(u: np.ndarray) -> np.ndarray:
 
 
 def crisis_normal_scores(u: np.ndarray) -> np.ndarray:
-    """Normal scores of a crisis matrix, filled only in :data:`NORMAL_COLUMNS` (zeros elsewhere)."""
-    z = np.zeros_like(u)
-    cols = list(NORMAL_COLUMNS)
-    z[..., cols] = normal_scores(u[..., cols])
-    return z
+    """Normal scores of the :data:`NORMAL_COLUMNS` of a crisis matrix (columns ``Z_LOS``, ``Z_AE_TIME``, ...)."""
+    return normal_scores(u[..., list(NORMAL_COLUMNS)])
 
 
 __all__ = ["Demand", "Calendar", "CrisisBatch", "BATCH_DAYS", "MODIFIER_BOUND", "N_UNIFORMS", "END_OF_LIFE"]

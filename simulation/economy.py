@@ -7,9 +7,11 @@ and the pathway together, runs them, and hands the counters to
 
 from __future__ import annotations
 
+import gc
 import math
 import time as _time
 from collections import defaultdict
+from heapq import heappop
 from typing import Iterator
 
 import numpy as np
@@ -17,20 +19,57 @@ import simpy
 
 from . import pathway
 from . import rng as rngmod
-from .demand import BATCH_DAYS, MODIFIER_BOUND, Calendar, Demand, N_UNIFORMS, U_ACCEPT, U_ACUITY, crisis_normal_scores, normal_scores
+from .demand import (BATCH_DAYS, MODIFIER_BOUND, NORMAL_COLUMNS, Calendar, Demand, N_UNIFORMS, U_ACCEPT, U_ACUITY,
+                     crisis_normal_scores, normal_scores)
 from .pathway import CARE_HOME, HOME, Routing
-from .population import END_OF_LIFE, FRAILTY, COMPLEX, LTC, YEAR_DAYS, Population, age_band_of
+from .population import END_OF_LIFE, FRAILTY, COMPLEX, LTC, YEAR_DAYS, Population, age_band, age_band_of
 from .scenario.schema import Scenario
 from .services.pools import DailySlots, LevelMonitor, Periods, Pool
 
+FOUR_HOURS, TWELVE_HOURS = 4.0 / 24.0, 12.0 / 24.0
 DEATH_PLACES = ("hospital", "home", "care_home", "hospice_other")
 #: What a medically fit patient can be waiting for in an acute bed.
 DELAY_REASONS = ("arranging", "reablement", "home_care", "community_nursing", "intermediate_care", "care_homes",
                  "weekend")
 
 
+#: Allocations between collections of the youngest generation during a run (Python's default is 700).
+GC_THRESHOLD = 100_000
+#: Uniforms drawn at a time for the service-duration and dynamic-crisis streams.
+DRAW_BLOCK = 4096
+
+
+N_NORMAL = len(NORMAL_COLUMNS)
+#: outcome -> its counter's name (built once per outcome, not per crisis)
+_OUTCOME_KEYS: dict[str, str] = {}
+
+
 def _capacity(value) -> int | None:
     return None if value == "unlimited" else int(value)
+
+
+def run_until(env: simpy.Environment, end: float) -> None:
+    """Process every event before day `end`, then set the clock to `end`: ``env.run(until=end)``.
+
+    The same events in the same order as SimPy's own loop (``run`` stops at an urgent event
+    scheduled for `end`, so nothing at `end` itself is processed), without a method call and a
+    ``try`` block per event: SimPy's loop costs a few per cent of a replication. Failed events
+    that nobody defused are raised as ``Environment.step`` raises them.
+    """
+    if end <= env.now:
+        raise ValueError(f"end ({end}) must be after the current time ({env.now})")
+    queue = env._queue
+    pop = heappop
+    while queue and queue[0][0] < end:
+        env._now, _, _, event = pop(queue)
+        callbacks, event.callbacks = event.callbacks, None
+        for callback in callbacks:
+            callback(event)
+        if not event._ok and not hasattr(event, "_defused"):
+            exc = type(event._value)(*event._value.args)
+            exc.__cause__ = event._value
+            raise exc
+    env._now = end
 
 
 class _Journey:
@@ -49,11 +88,9 @@ class _Journey:
         first.callbacks.append(self.resume)
 
     def resume(self, _event) -> None:
-        try:
-            nxt = next(self.gen)
-        except StopIteration:
-            return
-        nxt.callbacks.append(self.resume)
+        nxt = next(self.gen, None)  # a journey never yields None: None means it has ended
+        if nxt is not None:
+            nxt.callbacks.append(self.resume)
 
 
 class Economy:
@@ -93,12 +130,19 @@ class Economy:
         self.levers = self.interventions.levers
         self._dynamic_rng = rngmod.generator(run.seed, replication, "demand.dynamic")
         self._service_rng = rngmod.generator(run.seed, replication, "services.durations")
+        self._service_u: list[float] = []
+        self._service_z: list[float] = []
+        self._service_i = 0
+        self._dynamic_u: list[list[float]] = []
+        self._dynamic_z: list[list[float]] = []
+        self._dynamic_i = 0
         self._community_rng = rngmod.generator(run.seed, replication, "services.community")
         self.package_time = pathway.sampler(scenario.services.home_care.package_days)
         self.admissions: list[tuple] = []
         self.deaths: list[tuple] = []
-        self.ae_visits = np.zeros((self.periods.years + 1, 3))  # left, within 4 h, over 12 h
-        self.at_home_checks = np.zeros((self.periods.years + 1, 2))  # checked, at home
+        #: per period: [left, within 4 h, over 12 h] (plain lists: updated once per visit)
+        self.ae_visits = [[0.0, 0.0, 0.0] for _ in range(self.periods.years + 1)]
+        self.at_home_checks = [[0.0, 0.0] for _ in range(self.periods.years + 1)]  # checked, at home
         self.wall_seconds = 0.0
         self._k = 0
         #: journeys started and not yet ended (conservation: crises = outcomes + open journeys)
@@ -169,6 +213,7 @@ class Economy:
         return self._k
 
     def count(self, name: str, n: float = 1.0) -> None:
+        """Add `n` to the counter `name` in the current period."""
         self._tally[name][self._k] += n
 
     def _next_period(self, _event=None) -> None:
@@ -185,17 +230,22 @@ class Economy:
 
     def begin(self, p: int) -> None:
         """A crisis journey starts (a person has at most one at a time)."""
-        self.count("crises")
+        self._tally["crises"][self._k] += 1
         self.in_journey[p] = True
         self.open_journeys += 1
-        self.log(p, "crisis")
+        if self.trace is not None:
+            self.log(p, "crisis")
 
     def end(self, p: int, outcome: str) -> None:
         """A crisis ended without admission."""
-        self.count(f"crisis_outcome_{outcome}")
+        key = _OUTCOME_KEYS.get(outcome)
+        if key is None:
+            key = _OUTCOME_KEYS[outcome] = f"crisis_outcome_{outcome}"
+        self._tally[key][self._k] += 1
         self.in_journey[p] = False
         self.open_journeys -= 1
-        self.log(p, outcome)
+        if self.trace is not None:
+            self.log(p, outcome)
 
     def age(self, p: int, day: float) -> float:
         """Age in years of person `p` on `day`."""
@@ -220,12 +270,12 @@ class Economy:
 
     def ae_left(self, arrived: float, now: float) -> None:
         waited = now - arrived
-        k = self.periods.of(now)
-        self.ae_visits[k, 0] += 1
-        if waited <= 4.0 / 24.0:
-            self.ae_visits[k, 1] += 1
-        if waited > 12.0 / 24.0:
-            self.ae_visits[k, 2] += 1
+        row = self.ae_visits[self._k]
+        row[0] += 1
+        if waited <= FOUR_HOURS:
+            row[1] += 1
+        if waited > TWELVE_HOURS:
+            row[2] += 1
 
     def admitted(self, p: int, start: float) -> None:
         self.count("emergency_admissions")
@@ -263,8 +313,19 @@ class Economy:
         self.deaths.append((self.env.now, p, place))
 
     def service_draws(self, k: int) -> tuple[list[float], list[float]]:
-        u = self._service_rng.random(k)
-        return u.tolist(), normal_scores(u).tolist()
+        """The next `k` uniforms of the service-duration stream and their normal scores.
+
+        Drawn from the stream in blocks and handed out in order, so the numbers are those of
+        drawing `k` at a time (numpy's generators draw doubles one after another).
+        """
+        i = self._service_i
+        if i + k > len(self._service_u):
+            block = self._service_rng.random(DRAW_BLOCK)
+            self._service_u = self._service_u[i:] + block.tolist()
+            self._service_z = self._service_z[i:] + normal_scores(block).tolist()
+            i = 0
+        self._service_i = i + k
+        return self._service_u[i:i + k], self._service_z[i:i + k]
 
     def check_at_home_later(self, p: int, days: float) -> None:
         """Count whether `p` is alive and at home `days` from now (ASCOF 2B(1))."""
@@ -272,10 +333,10 @@ class Economy:
         ev.callbacks.append(lambda _e, p=p: self._check_at_home(p))
 
     def _check_at_home(self, p: int) -> None:
-        k = self.period()
-        self.at_home_checks[k, 0] += 1
+        row = self.at_home_checks[self._k]
+        row[0] += 1
         if not self.dead[p] and self.death_day(p) > self.env.now and self.residence[p] == HOME and not self.in_hospital[p]:
-            self.at_home_checks[k, 1] += 1
+            row[1] += 1
 
     def known_deaths_until(self) -> float:
         """Latest day up to which every death is already scheduled."""
@@ -301,18 +362,19 @@ class Economy:
 
     def start_process(self, gen: Iterator) -> None:
         """Run a journey inline until its first wait; only then make it a SimPy process."""
-        try:
-            first = next(gen)
-        except StopIteration:
-            return
-        _Journey(gen, first)
+        first = next(gen, None)
+        if first is not None:
+            _Journey(gen, first)
 
     def schedule_crisis(self, p: int, when: float, acuity: int | None = None, via: str = "",
                         outcome: str = "", terminal: bool = False, death_at: float | None = None) -> None:
         """A crisis made during the run (after a discharge, at the end of reablement, a terminal admission)."""
-        u = self._dynamic_rng.random(N_UNIFORMS)
-        z = crisis_normal_scores(u).tolist()
-        u = u.tolist()
+        i = self._dynamic_i
+        if i >= len(self._dynamic_u):  # a block of rows, in the order single draws of N_UNIFORMS would give
+            block = self._dynamic_rng.random((DRAW_BLOCK // N_UNIFORMS, N_UNIFORMS))
+            self._dynamic_u, self._dynamic_z, i = block.tolist(), crisis_normal_scores(block).tolist(), 0
+        u, z = self._dynamic_u[i], self._dynamic_z[i]
+        self._dynamic_i = i + 1
         delay = max(0.0, when - self.env.now)
         ev = self.env.timeout(delay)
         ev.callbacks.append(lambda _e: self._start_dynamic(p, u, z, acuity, via, outcome, terminal, death_at))
@@ -325,7 +387,7 @@ class Economy:
         if self.dead[p] or self.death_day(p) <= now or self.in_journey[p]:
             self.count("dynamic_crises_suppressed")
             return
-        band = int(age_band_of(np.array([self.age(p, now)]))[0])
+        band = age_band(self.age(p, now))
         if not terminal and self.interventions.items:
             # an intervention's hazard ratio thins these crises too (deaths, and so terminal admissions, are fixed)
             hazard = float(self.interventions.hazard[p]) if p < self.interventions.hazard.shape[0] else 1.0
@@ -339,7 +401,7 @@ class Economy:
             self.start_process(pathway.terminal_admission(self, p, band, u, z))
             return
         if acuity is None:
-            acuity = int(self.demand.acuity(np.array([band]), np.array([u[U_ACUITY]]))[0])
+            acuity = self.demand.acuity_of(band, u[U_ACUITY])
         self.start_process(pathway.crisis(self, p, acuity, band, u, z, via=via))
 
     # -- processes -----------------------------------------------------------------
@@ -349,25 +411,28 @@ class Economy:
         pop = self.population
         batch = self.demand.candidates(b)
         self.interventions.update(b * BATCH_DAYS)
-        t, persons, u = batch.time, batch.person, batch.uniforms
+        t, persons, accept = batch.time, batch.person, batch.accept()
         modifier = np.where(self.flags("residence")[persons] == CARE_HOME,
                             self.scenario.demand.care_home_rate_multiplier, 1.0)
         season = self.demand.season_acceptance(t)
         if self.interventions.items:
-            without = (u[:, U_ACCEPT] < season * modifier) & (t < self.end_day)
+            without = (accept < season * modifier) & (t < self.end_day)
             modifier = np.minimum(modifier * self.interventions.hazard[persons], MODIFIER_BOUND)
-        keep = (u[:, U_ACCEPT] < season * modifier) & (t < self.end_day)
+        keep = (accept < season * modifier) & (t < self.end_day)
         if self.interventions.items:
             avoided = without & ~keep
             self._tally["crises_avoided"][self._k] += float(avoided.sum())
             self.interventions.attribute_avoided(persons[avoided])
             self._tally["crises_added"][self._k] += float((keep & ~without).sum())
-        t, persons, u = t[keep], persons[keep], u[keep]
+        t, persons, u = t[keep], persons[keep], batch.uniform_rows(keep)
         band = age_band_of((t - pop.cols.birth_day[persons]) / YEAR_DAYS)
         acuity = self.demand.acuity(band, u[:, U_ACUITY])
-        # rows of u and z stay numpy (a journey reads a handful of columns; converting whole
-        # matrices to Python floats cost more than the reads)
-        self._batch = (t.tolist(), persons.tolist(), acuity.tolist(), band.tolist(), u, crisis_normal_scores(u))
+        # A journey reads a handful of its 22 uniforms: each crisis gets a memoryview of its row, whose
+        # items are Python floats made on reading (converting whole rows to floats cost ~5 us a crisis,
+        # and numpy scalars are slow in arithmetic)
+        z = crisis_normal_scores(u)
+        self._batch = (t.tolist(), persons.tolist(), acuity.tolist(), band.tolist(),
+                       memoryview(u.reshape(-1)), memoryview(z.reshape(-1)))
         self._batch_index = b
         self._i = 0
 
@@ -379,12 +444,17 @@ class Economy:
         i = self._i
         n = len(t)
         in_journey, dead, death_day = self.in_journey, self.dead, self.population.cols.death_day
+        crisis = pathway.crisis
         while i < n and t[i] <= now:
             p = persons[i]
             if in_journey[p] or dead[p] or death_day[p] <= now:
                 self.count("crises_during_a_journey" if in_journey[p] else "crises_after_death")
             else:
-                self.start_process(pathway.crisis(self, p, acuity[i], band[i], u[i].tolist(), z[i].tolist()))
+                gen = crisis(self, p, acuity[i], band[i], u[i * N_UNIFORMS:(i + 1) * N_UNIFORMS],
+                             z[i * N_NORMAL:(i + 1) * N_NORMAL])
+                first = next(gen, None)  # inline until the first wait (as ``start_process``)
+                if first is not None:
+                    _Journey(gen, first)
             i += 1
         self._i = i
         while i >= n:
@@ -460,30 +530,33 @@ class Economy:
               not_on_home_care: bool = False) -> int | None:
         """A random person at home, alive, not in hospital, aged at least `min_age`.
 
-        Rejection sampling in vectorised rounds of 512 candidates; with `weights`
-        (segment -> relative chance) a candidate is kept with chance weight / max weight.
+        Rejection sampling in rounds of 512 candidates drawn at once (and, with `weights`, 512
+        uniforms: segment -> relative chance, a candidate kept with chance weight / max weight);
+        the first candidate of a round that qualifies is taken. The age test is vectorised, the
+        rest is checked one candidate at a time (most rounds end within a few candidates).
         """
         pop = self.population
         c = pop.cols
         now = self.env.now
-        top = max(weights.values()) if weights else 1.0
-        table = np.zeros(5)
+        table = None
         if weights:
+            top = max(weights.values())
+            table = np.zeros(5)
             for seg, w in weights.items():
                 table[seg] = w / top
+        in_hospital, residence, dead, on_home_care = self.in_hospital, self.residence, self.dead, self.on_home_care
+        entry, exit_, death, segment = c.entry_day, c.exit_day, c.death_day, c.segment
         for _ in range(200):
             p = rng.integers(pop.n, size=512)
-            ok = ((c.entry_day[p] <= now) & (c.exit_day[p] > now) & (c.death_day[p] > now)
-                  & (self.flags("in_hospital")[p] == 0) & (self.flags("residence")[p] == HOME)
-                  & (self.flags("dead")[p] == 0) & ((now - c.birth_day[p]) / YEAR_DAYS >= min_age))
-            if not_on_home_care:
-                ok &= self.flags("on_home_care")[p] == 0
-            if weights:
-                seg = np.where(c.death_day[p] - YEAR_DAYS <= now, END_OF_LIFE, c.segment[p])
+            ok = (now - c.birth_day[p]) / YEAR_DAYS >= min_age
+            if table is not None:
+                seg = np.where(death[p] - YEAR_DAYS <= now, END_OF_LIFE, segment[p])
                 ok &= rng.random(512) < table[seg]
-            hits = np.flatnonzero(ok)
-            if hits.size:
-                return int(p[hits[0]])
+            for q in p[ok].tolist():
+                if in_hospital[q] or residence[q] != HOME or dead[q] or (not_on_home_care and on_home_care[q]):
+                    continue
+                if entry[q] <= now and exit_[q] > now and death[q] > now:
+                    return q
         return None
 
     def _community(self, per_year: float, start: callable, min_age: float, weights=None,
@@ -544,7 +617,17 @@ class Economy:
         env.process(self._community(s.care_homes.community_admissions_per_year,
                                     lambda p: pathway.care_home_from_community(self, p), 75.0,
                                     {FRAILTY: 1.0, END_OF_LIFE: s.care_homes.end_of_life_placement_weight}))
-        env.run(until=self.end_day)
+        # Journeys allocate many short-lived objects (events, generators) and few cycles: collect the
+        # youngest generation less often and leave the long-lived population out of collections
+        # (about a tenth of the run time otherwise; results are unaffected).
+        threshold = gc.get_threshold()
+        gc.freeze()
+        gc.set_threshold(GC_THRESHOLD, *threshold[1:])
+        try:
+            run_until(env, self.end_day)
+        finally:
+            gc.set_threshold(*threshold)
+            gc.unfreeze()
         for pool in self.pools:
             pool.close(self.end_day)
         self.delayed.close(self.end_day)

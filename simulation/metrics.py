@@ -218,7 +218,7 @@ def run_metrics(eco: Economy) -> pd.DataFrame:
     ratio("emergency_admissions_per_1000", t("emergency_admissions"), pop, 1000.0)
     ratio("ae_arrivals_by_ambulance_share", t("ae_arrivals_by_ambulance"), t("ae_attendances"))
     ratio("ae_admission_conversion", t("ae_admitted"), t("ae_attendances"))
-    ae = eco.ae_visits
+    ae = np.asarray(eco.ae_visits)
     ratio("ae_4h_performance", ae[:, 1], ae[:, 0])
     count("ae_12h_waits", ae[:, 2])
     ratio("readmission_rate_30d", t("readmissions_30d"), t("emergency_admissions"))
@@ -255,7 +255,8 @@ def run_metrics(eco: Economy) -> pd.DataFrame:
 
     ratio("reablement_no_further_support_share", t("reablement_outcome_no_further_support"),
           sum(t(f"reablement_outcome_{o}") for o in ("no_further_support", "home_care", "care_home", "hospital")))
-    ratio("at_home_91d_after_reablement_share", eco.at_home_checks[:, 1], eco.at_home_checks[:, 0])
+    home = np.asarray(eco.at_home_checks)
+    ratio("at_home_91d_after_reablement_share", home[:, 1], home[:, 0])
     ratio("care_home_admissions_per_100k_65plus", t("care_home_admissions_permanent"), pop65, 100_000.0)
     away = np.asarray(eco.in_hospital_65.area) + np.asarray(eco.care_homes.busy.area)
     with np.errstate(invalid="ignore", divide="ignore"):
@@ -406,7 +407,8 @@ def outputs_markdown() -> str:
         "`<scenario>/rep=<k>/daily.parquet` holds the midnight census of every day of the run, warm-up included",
         "(`day` 0 is the first day of the warm-up; `year` 0 is the warm-up): `beds_occupied`, `delayed` (medically",
         "fit patients still in an acute bed), `ae_occupied`, `reablement`, `home_care`, `care_homes`.",
-        "`run.json` records the replication, seed, wall seconds and logical events.",
+        "`run.json` records the replication, seed, wall seconds, logical events and the run's invariants "
+        "(conservation and Little's law; `docs/validation.md`).",
         "",
     ]
     return "\n".join(lines)

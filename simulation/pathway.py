@@ -39,6 +39,10 @@ from .demand import (
     U_UCR_AMB,
     U_WEEKEND,
     U_ZERO_DAY,
+    Z_111_TIME,
+    Z_AE_TIME,
+    Z_AMB_TIME,
+    Z_LOS,
     normal_scores,
 )
 from .scenario.fields import ACUITIES, AGE_BANDS, Exponential, Fixed, Lognormal, ProbabilityTable, Uniform
@@ -155,7 +159,8 @@ def crisis(eco: "Economy", p: int, acuity: int, band: int, u, z, via: str = "") 
     acuity, band
         Acuity (0 minor, 1 urgent, 2 acute) and age band index.
     u, z
-        The crisis's uniforms and their normal scores (rows of the batch matrices).
+        The crisis's uniforms (indexed by the ``U_*`` columns) and the normal scores of four of them
+        (indexed by ``Z_*``), as lists.
     via
         Forced first contact (``"ambulance"`` for terminal admissions), else chosen.
     """
@@ -215,7 +220,7 @@ def call_111(eco, p, acuity, band, u, z, allow_gp: bool = True) -> Iterator:
     req = eco.nhs111.request()
     if req is not None:
         yield req
-    yield eco.env.timeout(eco.routing.call_time(u[U_111_TIME], z[U_111_TIME]))
+    yield eco.env.timeout(eco.routing.call_time(u[U_111_TIME], z[Z_111_TIME]))
     eco.nhs111.release()
     outcome = eco.routing.nhs111[acuity].pick(u[U_111])
     if outcome == "self_care":
@@ -263,7 +268,7 @@ def ambulance(eco, p, acuity, band, u, z) -> Iterator:
     req = eco.crews.request()
     if req is not None:
         yield req
-    yield eco.env.timeout(eco.routing.amb_time(u[U_AMB_TIME], z[U_AMB_TIME]))
+    yield eco.env.timeout(eco.routing.amb_time(u[U_AMB_TIME], z[Z_AMB_TIME]))
     if ward is not None:
         eco.crews.release()
         eco.count("ambulance_see_and_treat")
@@ -296,7 +301,7 @@ def urgent_community_response(eco, p, acuity, band, u, z) -> Iterator:
         req = eco.crews.request()
         if req is not None:
             yield req
-        yield eco.env.timeout(eco.routing.amb_time(u[U_AMB_TIME], z[U_AMB_TIME]))
+        yield eco.env.timeout(eco.routing.amb_time(u[U_AMB_TIME], z[Z_AMB_TIME]))
         yield from attend_ae(eco, p, acuity, band, u, z, by_ambulance=True)
     else:
         yield from attend_ae(eco, p, acuity, band, u, z, by_ambulance=False)
@@ -326,7 +331,7 @@ def attend_ae(eco, p, acuity, band, u, z, by_ambulance: bool, terminal: bool = F
         yield req
     elif by_ambulance:
         eco.crews.release()
-    yield env.timeout(eco.routing.ae_time(u[U_AE_TIME], z[U_AE_TIME]))
+    yield env.timeout(eco.routing.ae_time(u[U_AE_TIME], z[Z_AE_TIME]))
     ward = None
     if not terminal and eco.levers is not None and u[U_ADMIT] < eco.routing.admit[acuity]:
         ward = step_up(eco, p, acuity, "ae")
@@ -377,7 +382,7 @@ def terminal_admission(eco, p, band, u, z) -> Iterator:
     req = eco.crews.request()
     if req is not None:
         yield req
-    yield eco.env.timeout(eco.routing.amb_time(u[U_AMB_TIME], z[U_AMB_TIME]))
+    yield eco.env.timeout(eco.routing.amb_time(u[U_AMB_TIME], z[Z_AMB_TIME]))
     yield from attend_ae(eco, p, ACUTE, band, u, z, by_ambulance=True, terminal=True)
 
 
@@ -486,8 +491,8 @@ def _maybe_readmit(eco, p, u, zero_day: bool) -> None:
 def planned_los(route: Routing, band: int, u, z) -> float:
     """Length of a (non-terminal) emergency stay from the crisis's own draws: zero-day or overnight."""
     if u[U_ZERO_DAY] < route.zero_day[band]:
-        return route.zero_day_stay(u[U_LOS], z[U_LOS])
-    return math.exp(route.los_mu[band] + route.los_sigma * z[U_LOS])
+        return route.zero_day_stay(u[U_LOS], z[Z_LOS])
+    return math.exp(route.los_mu[band] + route.los_sigma * z[Z_LOS])
 
 
 # --- interventions' diversions (only when a scenario has them: ``eco.levers`` is None otherwise) ------------

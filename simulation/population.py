@@ -12,6 +12,8 @@ Time is in days from the start of the warm-up; ages are in years.
 
 from __future__ import annotations
 
+from bisect import bisect_right
+
 from dataclasses import dataclass
 
 import numpy as np
@@ -33,6 +35,14 @@ _MEAN_YEARS_OVER_85 = 5.0
 def age_band_of(age: np.ndarray) -> np.ndarray:
     """Age band index (0..4) of ages in years."""
     return np.searchsorted(_BAND_EDGES, age, side="right").astype(np.int8)
+
+
+_BAND_EDGE_LIST = _BAND_EDGES.tolist()
+
+
+def age_band(age: float) -> int:
+    """Age band index (0..4) of one age in years (as :func:`age_band_of`)."""
+    return bisect_right(_BAND_EDGE_LIST, age)
 
 
 @dataclass

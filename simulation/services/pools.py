@@ -65,7 +65,8 @@ class LevelMonitor:
         self._next = periods.boundaries[0]
 
     def _advance(self, t: float) -> None:
-        while t > self._next and self._k < self.periods.years:
+        # a change exactly on a boundary belongs to the new period (as ``Periods.of`` says)
+        while t >= self._next and self._k < self.periods.years:
             self.area[self._k] += self.level * (self._next - self.last)
             self.last = self._next
             self._k += 1
@@ -73,10 +74,15 @@ class LevelMonitor:
         self.area[self._k] += self.level * (t - self.last)
         self.last = t
 
-    def change(self, t: float, delta: float) -> None:
-        """Add `delta` to the level at day `t`."""
-        self._advance(t)
+    def change(self, t: float, delta: float) -> int:
+        """Add `delta` to the level at day `t`; returns the period of `t` (as ``Periods.of``)."""
+        if t < self._next:  # the common case: no boundary crossed (same arithmetic as ``_advance``)
+            self.area[self._k] += self.level * (t - self.last)
+            self.last = t
+        else:
+            self._advance(t)
         self.level += delta
+        return self._k
 
     def close(self, t: float) -> None:
         """Integrate up to the end of the run."""
@@ -135,8 +141,7 @@ class Pool:
         now = self.env.now
         if self.in_use < self._free:
             self.in_use += 1
-            self.busy.change(now, 1)
-            self.starts[self.busy.periods.of(now)] += 1
+            self.starts[self.busy.change(now, 1)] += 1
             return None
         ev = self.env.event()
         self.queue.append((ev, now))
@@ -146,10 +151,8 @@ class Pool:
     def take_if_free(self) -> bool:
         """Take a place if one is free now (True); never queue (False)."""
         if self.in_use < self._free:
-            now = self.env.now
             self.in_use += 1
-            self.busy.change(now, 1)
-            self.starts[self.busy.periods.of(now)] += 1
+            self.starts[self.busy.change(self.env.now, 1)] += 1
             return True
         return False
 
@@ -166,8 +169,7 @@ class Pool:
     def _hand_over(self, now: float) -> None:
         """Give a held place to the first waiter (the number in use is unchanged)."""
         ev, joined = self.queue.popleft()
-        self.queued.change(now, -1)
-        k = self.busy.periods.of(now)
+        k = self.queued.change(now, -1)
         self.starts[k] += 1
         self.waited[k] += 1
         self.waits[k] += now - joined
