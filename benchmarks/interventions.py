@@ -29,16 +29,16 @@ from simulation.scenario.schema import Scenario
 from simulation.scenario.transform import revalidate, with_population, with_run
 
 ROOT = Path(__file__).resolve().parents[1]
-#: type -> (scenario file, intervention name in it)
+#: type -> (scenario file under scenarios/, intervention name in it)
 SOURCES = {
     "virtual_ward": ("virtual_wards.yaml", "virtual wards"),
     "telehealth": ("telehealth_trial_effect.yaml", "telehealth"),
-    "telehealth (claimed effect)": ("telehealth_claimed_effect.yaml", "telehealth"),
-    "case_management (top 2%)": ("case_management_top2.yaml", "case management"),
+    "telehealth (claimed effect)": ("library/telehealth_claimed_effect.yaml", "telehealth"),
+    "case_management (top 2%)": ("library/case_management_top2.yaml", "case management"),
     "case_management (top 5%)": ("case_management_top5.yaml", "case management"),
-    "reablement_expansion": ("reablement_expansion.yaml", "reablement expansion"),
-    "seven_day_discharge": ("seven_day_discharge.yaml", None),
-    "enhanced_health_care_homes": ("care_home_support.yaml", "care home support"),
+    "reablement_expansion": ("library/reablement_expansion.yaml", "reablement expansion"),
+    "seven_day_discharge": ("library/seven_day_discharge.yaml", None),
+    "enhanced_health_care_homes": ("library/care_home_support.yaml", "care home support"),
     "telecare": ("integrated_care_programme.yaml", "telecare"),
     "self_management": ("integrated_care_programme.yaml", "self-management"),
     "single_point_of_access": ("integrated_care_programme.yaml", "single point of access"),

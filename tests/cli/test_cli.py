@@ -15,7 +15,7 @@ from simulation.output import slug as output_slug
 from tests.conftest import ROOT
 
 SMALL = ["--population", "20000", "--replications", "2", "--years", "1", "--jobs", "1"]
-SCENARIOS = [str(ROOT / "scenarios" / "baseline.yaml"), str(ROOT / "scenarios" / "reablement_expansion.yaml")]
+SCENARIOS = [str(ROOT / "scenarios" / "baseline.yaml"), str(ROOT / "scenarios" / "library" / "reablement_expansion.yaml")]
 
 
 @pytest.fixture(scope="module")

@@ -18,7 +18,7 @@ from simulation.metrics import run_metrics
 from tests.conftest import ROOT, small_scenario
 
 BASE = str(ROOT / "scenarios" / "baseline.yaml")
-OTHER = str(ROOT / "scenarios" / "reablement_expansion.yaml")
+OTHER = str(ROOT / "scenarios" / "library" / "reablement_expansion.yaml")
 SMALL = ["--population", "15000", "--years", "1", "--seed", "777"]
 
 

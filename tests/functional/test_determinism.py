@@ -10,7 +10,7 @@ from simulation.cli import main
 from tests.conftest import ROOT
 
 SMALL = ["--population", "15000", "--years", "1", "--seed", "4242"]
-FILES = [str(ROOT / "scenarios" / "baseline.yaml"), str(ROOT / "scenarios" / "seven_day_discharge.yaml")]
+FILES = [str(ROOT / "scenarios" / "baseline.yaml"), str(ROOT / "scenarios" / "library" / "seven_day_discharge.yaml")]
 
 
 def run_files(batch):

@@ -10,17 +10,20 @@ from pydantic import BaseModel
 from simulation.economy import Economy
 from simulation.metrics import outputs_markdown
 from simulation.scenario import Scenario
-from simulation.scenario.document import MODELINE, baseline_yaml, json_schema
+from simulation.scenario.document import LIBRARY_MODELINE, MODELINE, baseline_yaml, json_schema
 from simulation.scenario.loader import load_scenario
 from simulation.scenario.transform import with_population, with_run
 from tests.conftest import ROOT
 
 REGENERATE = "regenerate with: python -m simulation.scenario.document"
-SCENARIO_FILES = sorted((ROOT / "scenarios").glob("*.yaml"))
+SCENARIO_FILES = sorted((ROOT / "scenarios").glob("*.yaml")) + sorted((ROOT / "scenarios" / "library").glob("*.yaml"))
 
 
 def test_baseline_yaml_is_generated_from_the_schema():
     assert (ROOT / "scenarios" / "baseline.yaml").read_text(encoding="utf-8") == baseline_yaml(), REGENERATE
+    library = (ROOT / "scenarios" / "library" / "baseline.yaml").read_text(encoding="utf-8")
+    assert library == baseline_yaml(library=True), REGENERATE
+    assert load_scenario(ROOT / "scenarios" / "library" / "baseline.yaml") == Scenario()
 
 
 def test_baseline_yaml_loads_to_the_schema_defaults():
@@ -53,7 +56,8 @@ def test_every_default_cites_a_source_or_is_a_setting():
 
 @pytest.mark.parametrize("path", SCENARIO_FILES, ids=lambda p: p.name)
 def test_every_scenario_file_starts_with_the_modeline_loads_and_runs(path):
-    assert path.read_text(encoding="utf-8").splitlines()[0] == MODELINE
+    assert path.read_text(encoding="utf-8").splitlines()[0] == (
+        LIBRARY_MODELINE if path.parent.name == "library" else MODELINE)
     sc = load_scenario(path)
     sc = with_run(with_population(sc, 10_000), horizon_years=1)
     eco = Economy(sc, 0).run()

@@ -263,7 +263,7 @@ def test_a_field_of_another_kind_of_item_is_refused_at_the_value(project):
 def test_is_sweep_file(project, tmp_path):
     assert is_sweep_file(write(project / "sweeps", "beds.yaml", EXAMPLE))
     assert not is_sweep_file(ROOT / "scenarios" / "baseline.yaml")
-    assert not is_sweep_file(ROOT / "scenarios" / "reablement_expansion.yaml")
+    assert not is_sweep_file(ROOT / "scenarios" / "library" / "reablement_expansion.yaml")
     assert not is_sweep_file(write(tmp_path, "broken.yaml", "sweep: [\n"))
     assert not is_sweep_file(tmp_path / "missing.yaml")
     assert not is_sweep_file(write(tmp_path, "list.yaml", "- sweep\n"))
