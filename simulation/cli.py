@@ -111,11 +111,12 @@ def build_parser() -> argparse.ArgumentParser:
     cal.add_argument("--keep-slots", action="store_true", help="keep GP slots and UCR visits as in the base")
     cal.add_argument("--seed", type=_seed, metavar="S")
     cal.add_argument("--jobs", type=_positive_int, default=os.cpu_count() or 1, metavar="J")
-    vd = sub.add_parser("validation", help="run the baseline and write its calibration table (docs/validation.md)")
+    vd = sub.add_parser("validation", help="run the baseline and every verification check; write docs/validation.md")
     vd.add_argument("--scenario", default=str(DEFAULT_SCENARIOS / "baseline.yaml"), metavar="FILE")
     vd.add_argument("--doc", default=str(PROJECT_ROOT / "docs" / "validation.md"), metavar="FILE",
-                    help="where to write the table (default docs/validation.md)")
-    vd.add_argument("--batch", metavar="BATCH_DIR", help="use a finished batch instead of running")
+                    help="where to write the document (default docs/validation.md)")
+    vd.add_argument("--batch", metavar="BATCH_DIR", help="use a finished baseline batch instead of running it "
+                    "(the checks still run)")
     _run_options(vd)
     ev = sub.add_parser("evaluate", help="evaluate a cohort intervention: naive before/after, matched controls "
                         "and the true (paired counterfactual) effect on emergency admissions")
@@ -543,7 +544,8 @@ def _cmd_calibrate(args) -> int:
 
 def _cmd_validation(args, argv) -> int:
     from . import output
-    from .validation import validation_markdown, validation_table
+    from .validation import combine_runs, read_invariants, validation_markdown, validation_table
+    from .verification import run_checks
 
     args.files = [args.scenario]
     scenarios, _ = _prepare(args)
@@ -564,10 +566,24 @@ def _cmd_validation(args, argv) -> int:
     reps = int(summary[summary["metric"] == "population"]["replications"].max())
     settings = {"replications": reps, "years": sc.run.horizon_years, "population": sc.population.size,
                 "seed": sc.run.seed}
+    invariants = read_invariants(batch, sc.name)
+    print("running the queueing-theory checks and the named validation cases ...", file=sys.stderr)
+    checks = run_checks(args.jobs, progress=lambda key: print(f"  done: {key}", file=sys.stderr))
     doc = Path(args.doc)
-    output.atomic_write_text(doc, validation_markdown(summary, sc, settings, sc.name))
+    output.atomic_write_text(doc, validation_markdown(summary, sc, settings, sc.name, invariants, checks))
     table = validation_table(summary, sc, sc.name)
     print(table[["metric", "target", "mean", "within"]].to_string(index=False))
+    combined = combine_runs(invariants)
+    held = sum(r["met"] == r["runs"] for r in combined)
+    print(f"\ninvariants: {held} of {len(combined)} hold in all {len(invariants)} runs" if combined else
+          "\ninvariants: not recorded in this batch")
+    for r in combined:
+        if r["met"] != r["runs"]:
+            print(f"  not met in {r['runs'] - r['met']} runs: {r['worst']}")
+    print(f"checks: {sum(c.met for c in checks)} of {len(checks)} met")
+    for c in checks:
+        if not c.met:
+            print(f"  not met: {c}")
     print(f"\nwrote {_display(doc)} from {_display(batch)}")
     return _report_failures(failures, total)
 
@@ -614,12 +630,14 @@ def _cmd_sensitivity(args) -> int:
     print(tornado_text(table, args.metric, sc.name))
     if args.out:
         from . import output
-        from .plots import save_figure, tornado_figure
+        from .plots import display_name, save_figure, short, tornado_figure
 
         out = Path(args.out)
         out.mkdir(parents=True, exist_ok=True)
         output.atomic_write_text(out / "tornado.csv", table.to_csv(index=False))
-        files = save_figure(tornado_figure(table, args.metric), out / "tornado")
+        title = f"One-way sensitivity: {display_name(args.metric)} in '{short(sc.name, 40)}'"
+        files = save_figure(tornado_figure(table, args.metric, title, horizon_years=sc.run.horizon_years),
+                            out / "tornado")
         print(f"\nwrote {_display(out / 'tornado.csv')}, {', '.join(_display(f) for f in files)}")
     return EXIT_OK
 

@@ -53,8 +53,13 @@ def run_id(scenario_sha256: str, replication: int) -> str:
 
 
 def run_replication(scenario: Scenario, replication: int) -> tuple[pd.DataFrame, pd.DataFrame, dict]:
-    """Run one replication and return its metrics table, daily census and run facts."""
+    """Run one replication and return its metrics table, daily census and run facts.
+
+    The run facts include the run's invariants (conservation, Little's law:
+    ``simulation.verification.run_invariants``), written to ``run.json``.
+    """
     from .scenario.loader import scenario_hash
+    from .verification import run_invariants
 
     eco = Economy(scenario, replication).run()
     metrics = run_metrics(eco)
@@ -66,6 +71,7 @@ def run_replication(scenario: Scenario, replication: int) -> tuple[pd.DataFrame,
         "logical_events": eco.logical_events(),
         "people_ever": int(eco.population.n),
         "bytes_per_person": eco.population.nbytes_per_person(),
+        "invariants": [c.to_dict() for c in run_invariants(eco)],
     }
     return metrics, daily_table(eco), info
 
@@ -145,6 +151,15 @@ def _execute_pool(data, tasks, jobs, on_result) -> None:
     pool.shutdown(wait=True)
 
 
+#: Dask settings for the workers of a local cluster (also suggested for an analyst's own cluster in the README).
+DASK_WORKER_CONFIG = {
+    "distributed.worker.profile.enabled": False,
+    "distributed.admin.tick.interval": "500ms",
+    "distributed.worker.memory.monitor-interval": "1s",
+    "distributed.admin.system-monitor.interval": "2s",
+}
+
+
 def _execute_dask(data, tasks, jobs, on_result, scheduler) -> None:
     try:
         from dask.distributed import Client, LocalCluster, as_completed
@@ -155,8 +170,14 @@ def _execute_dask(data, tasks, jobs, on_result, scheduler) -> None:
         if scheduler:
             client = Client(scheduler, timeout="30s")
         else:
-            cluster = LocalCluster(n_workers=jobs, threads_per_worker=1, processes=True, host="127.0.0.1",
-                                   dashboard_address=None)
+            import dask
+
+            # The workers run one long CPU-bound task each; their own housekeeping shares the interpreter
+            # with it, so switch off the statistical profiler (it samples every thread's stack every 10 ms)
+            # and slow the event-loop and memory monitors (the nanny passes this config to each worker).
+            with dask.config.set(DASK_WORKER_CONFIG):
+                cluster = LocalCluster(n_workers=jobs, threads_per_worker=1, processes=True, host="127.0.0.1",
+                                       dashboard_address=None)
             client = Client(cluster)
     except Exception as err:  # noqa: BLE001 - reported to the user as one line
         where = f"the Dask scheduler at {scheduler}" if scheduler else "a local Dask cluster"

@@ -195,7 +195,8 @@ def write_summaries(batch: Path, scenarios: list[str], baseline: str) -> tuple[p
 
 
 def write_checks(batch: Path, runs: pd.DataFrame, baseline: str) -> dict:
-    """Replication adequacy (``adequacy.csv``) and the MSER-5 warm-up check (``checks.json``), with warnings."""
+    """Replication adequacy (``adequacy.csv``), the MSER-5 warm-up check and failed run invariants
+    (``checks.json``), with warnings."""
     checks: dict = {"adequacy_target_rel_half_width": ADEQUACY_TARGET, "warnings": []}
     if len(runs):
         adequacy = replication_adequacy(runs, ADEQUACY_METRICS, ADEQUACY_TARGET)
@@ -223,8 +224,25 @@ def write_checks(batch: Path, runs: pd.DataFrame, baseline: str) -> dict:
         checks["warmup"] = check
         if check.get("adequate") is False:
             checks["warnings"].append(check["message"])
+    checks["warnings"].extend(invariant_warnings(batch))
     atomic_write_text(batch / "checks.json", json.dumps(checks, indent=2, default=float) + "\n")
     return checks
+
+
+def invariant_warnings(batch: Path) -> list[str]:
+    """One warning per failed exact invariant (conservation) recorded in the runs' ``run.json`` files."""
+    out = []
+    for done in sorted(batch.glob(f"*/rep=*/{DONE}")):
+        try:
+            info = json.loads((done.parent / "run.json").read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            continue
+        for inv in info.get("invariants", []):
+            if inv.get("exact") and not inv.get("met"):
+                out.append(f"{info.get('scenario', done.parent.parent.name)} replication {info.get('replication')}: "
+                           f"invariant failed: {inv.get('name')} (expected {inv.get('target')}, got "
+                           f"{inv.get('achieved')}); please report it")
+    return out
 
 
 def code_fingerprint() -> str:

@@ -456,7 +456,7 @@ def stay(eco, p, band, u, z, terminal: bool = False) -> Iterator:
     if place is not None:
         req = place.request()
         if req is not None:
-            eco.delay(fit, place.name, 1)
+            eco.delay(env.now, place.name, 1)  # after any arranging time (counted as its own reason)
             if death < math.inf:  # may die waiting: wait for whichever comes first
                 yield env.any_of([req, env.timeout(max(0.0, death - env.now))])
             else:

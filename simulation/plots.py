@@ -1276,36 +1276,82 @@ def draw_all(batch: Path, summary: pd.DataFrame, comparison: pd.DataFrame, scena
 # --- sensitivity ----------------------------------------------------------------------------------
 
 
-def tornado_figure(table: pd.DataFrame, metric: str, title: str | None = None) -> Figure:
-    """One-way sensitivity (``simulation.sensitivity.tornado_table``): a bar per parameter from its low end's
-    to its high end's paired change from the base, widest swing on top, 95% CIs as whiskers."""
+def _path_label(path: str, width: int = 26) -> str:
+    """A dotted setting path on lines of at most `width` characters, broken after dots (never inside a name)."""
+    lines: list[str] = []
+    for part in str(path).split("."):
+        if lines and len(lines[-1]) + 1 + len(part) <= width:
+            lines[-1] += "." + part
+        elif lines:
+            lines[-1] += "."
+            lines.append(part)
+        else:
+            lines.append(part)
+    return "\n".join(lines)
+
+
+def _value_text(value) -> str:
+    if isinstance(value, float) and value.is_integer() and abs(value) >= 10:
+        return f"{value:,.0f}"
+    return f"{value:,}" if isinstance(value, int) else str(value)
+
+
+def tornado_figure(table: pd.DataFrame, metric: str, title: str | None = None,
+                   horizon_years: int | None = None) -> Figure:
+    """One-way sensitivity (``simulation.sensitivity.tornado_table``): for each parameter (widest swing on top)
+    a bar for its low end and one for its high end, each the paired change from the base with its 95% CI as a
+    whisker and the parameter's value at its end.
+
+    `horizon_years` names the whole-horizon unit of a count (a total over those years)."""
     rows = table.reset_index(drop=True)
     n = len(rows)
-    fig = _new_figure(8.0, 1.2 + 0.55 * max(n, 1))
+    fig = _new_figure(8.0, 2.0 + 0.85 * max(n, 1))
     ax = fig.add_subplot(111)
     scale = scale_of(metric)
-    low_c, high_c = OKABE_ITO[0], OKABE_ITO[1]
+    colours = {"low": OKABE_ITO[0], "high": OKABE_ITO[1]}
+    offsets = {"low": 0.19, "high": -0.19}
+    ends = []
     for i, r in rows.iterrows():
-        y = n - 1 - i
-        for end, colour in (("low", low_c), ("high", high_c)):
+        y0 = n - 1 - i
+        for end in ("low", "high"):
+            y = y0 + offsets[end]
             v = float(r[f"{end}_diff"]) * scale
-            ax.barh(y, v, height=0.6, color=colour, alpha=0.85)
             lo, hi = float(r[f"{end}_ci_low"]) * scale, float(r[f"{end}_ci_high"]) * scale
-            if lo == lo and hi == hi:
+            ax.barh(y, v, height=0.34, color=colours[end], alpha=0.9)
+            has_ci = lo == lo and hi == hi
+            if has_ci:
                 ax.plot([lo, hi], [y, y], color=ZERO_LINE, lw=1.0)
-            ax.annotate(f"{r[end]}", (v, y), xytext=(4 if v >= 0 else -4, 0), textcoords="offset points",
-                        ha="left" if v >= 0 else "right", va="center", fontsize=8, color=GREY)
+                ax.plot([lo, lo], [y - 0.07, y + 0.07], color=ZERO_LINE, lw=1.0)
+                ax.plot([hi, hi], [y - 0.07, y + 0.07], color=ZERO_LINE, lw=1.0)
+            outer = (max(v, hi) if has_ci else v) if v >= 0 else (min(v, lo) if has_ci else v)
+            ends.append(outer)
+            ax.annotate(_value_text(r[end]), (outer, y), xytext=(4 if v >= 0 else -4, 0),
+                        textcoords="offset points", ha="left" if v >= 0 else "right", va="center", fontsize=8,
+                        color=GREY)
     ax.axvline(0.0, color=ZERO_LINE, lw=1.0)
     ax.set_yticks(range(n))
-    ax.set_yticklabels([wrap(str(p), 30, 2) for p in rows["parameter"][::-1]])
-    ax.set_ylim(-0.7, n - 0.3)
+    ax.set_yticklabels([_path_label(p) for p in rows["parameter"][::-1]])
+    ax.set_ylim(-0.6, n - 0.4)
+    if ends:  # room for the value labels beyond the whiskers
+        lo_x, hi_x = min(min(ends), 0.0), max(max(ends), 0.0)
+        pad = 0.14 * (hi_x - lo_x or 1.0)
+        ax.set_xlim(lo_x - pad, hi_x + pad)
+    unit = axis_unit(metric, per_year=False, difference=True)
+    over = ""
+    if kind_of(metric) == "count" and not is_share(metric):
+        over = f" over the {horizon_years} reported years" if horizon_years else " over the horizon"
     base = float(rows["base_mean"].iloc[0]) * scale if n else float("nan")
-    unit = axis_unit(metric, difference=True)
-    ax.set_xlabel(f"Change in {display_name(metric).lower()} from the base ({unit}; base {base:,.4g})")
-    ax.legend(handles=[Patch(color=low_c, label="parameter at its low value"),
-                       Patch(color=high_c, label="parameter at its high value")],
-              loc="lower right", fontsize=8, frameon=False)
-    ax.set_title(title or f"One-way sensitivity: {display_name(metric)}", loc="left")
+    reps = int(rows["replications"].max()) if n else 0
+    base_text = money_text(base) if is_money(metric) else f"{base:,.4g}" if abs(base) < 1000 else f"{base:,.0f}"
+    ax.set_xlabel(f"Change from the base ({unit}{over})")
+    ax.set_title(title or f"One-way sensitivity: {display_name(metric)}", loc="left", pad=34)
+    ax.text(0.0, 1.02, f"Base: {base_text}{(' ' + unit) if unit and not is_money(metric) else ''}{over}.\n"
+            f"Bars: mean paired change from the base over {reps} replications; whiskers: 95% CI.",
+            transform=ax.transAxes, fontsize=8, color=GREY, va="bottom", ha="left", linespacing=1.4)
+    ax.legend(handles=[Patch(color=colours["low"], label="parameter at its low value"),
+                       Patch(color=colours["high"], label="parameter at its high value")],
+              loc="upper center", bbox_to_anchor=(0.5, -0.13 - 0.25 / (n + 2)), ncol=2, fontsize=8,
+              frameon=False)
     if is_money(metric):
         _money_axis(ax, "x")
     fig.tight_layout()

@@ -1,19 +1,24 @@
-"""The baseline against its calibration targets: bands, achieved values, and ``docs/validation.md``.
+"""``docs/validation.md``: the baseline against its calibration targets, and every verification check.
 
 ``python run_scenarios.py validation`` runs the baseline (by default 5
 replications of 5 years at 250,000 people), compares each target metric's
-horizon mean and 95% interval with its band, and writes the table. Targets and
-their sources are in ``docs/evidence.md``.
+horizon mean and 95% interval with its band, reports the invariants recorded on
+each of its runs (conservation, Little's law), runs the queueing-theory checks
+and the named validation cases of :mod:`simulation.verification`, and writes
+the document. Targets and their sources are in ``docs/evidence.md``.
 """
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
+from pathlib import Path
 
 import pandas as pd
 
 from .scenario.fields import AGE_BANDS
 from .scenario.schema import Scenario
+from .verification import Check
 
 #: England profile (docs/evidence.md: ea-by-age M, ae-attendances R, ambulance-incidents D).
 ENGLAND_EA_PER_1000_BY_BAND = {"age_0_17": 70.0, "age_18_64": 65.0, "age_65_74": 150.0, "age_75_84": 280.0,
@@ -79,23 +84,6 @@ YEARLY = [("emergency_admissions_per_1000", False), ("bed_occupancy_mean", True)
           ("care_homes_in_use_mean", False), ("population_85plus", False)]
 
 
-#: The named validation cases (tests/validation/test_named_cases.py), appended to docs/validation.md.
-NAMED_CASES = """## Named validation cases
-
-Run by `python -m pytest -q tests/validation` on small places (20,000-50,000 people, one reported year, fixed
-seeds); each test's docstring gives the published figures and why its tolerance is what it is.
-
-| case | published | the model (test figures) | tolerance |
-|---|---|---|---|
-| Telehealth, Whole System Demonstrator (Steventon et al., BMJ 2012) | 0.54 vs 0.68 emergency admissions per head (ratio 0.79) | crisis hazard ratio 0.8 on 4,000 enrolled LTC patients: cohort admissions 0.797 x those of the same people in the paired baseline (capacity unconstrained; ~0.87 with finite capacity, as congestion is relieved) | within 0.06 of 0.79 |
-| Regression to the mean, case management (Gravelle et al., BMJ 2007; Roland et al., BMJ 2005) | before/after falls large; no fall against matched controls | no true effect; cohort with >= 2 admissions in the prior year: naive change -1.55 admissions per person-year, matched controls -1.51, difference-in-differences -0.03, true paired effect 0 | DiD within 0.35 and under a quarter of the naive change; true effect exactly 0 |
-| Occupancy and bed crises (Bagust et al., BMJ 1999) | days with no free bed rare below ~85% mean occupancy, regular above, frequent at 90%+ | place of 50,000, acute beds swept: (mean occupancy, share of days full) = (72%, 0.3%), (81%, 4%), (91%, 41%), (95%, 66%) | bands: < 2% below 75%, < 10% below 82%, > 5% at 85%+, > 25% at 90%+; monotone |
-
-`python run_scenarios.py evaluate SCENARIO --intervention NAME` gives the same three answers (naive, matched
-control, true counterfactual) for any cohort intervention; see `docs/sensitivity.md` for parameter uncertainty.
-"""
-
-
 def _fmt(value: float, percent: bool) -> str:
     if value != value:
         return "n/a"
@@ -116,21 +104,115 @@ def validation_table(summary: pd.DataFrame, scenario: Scenario, name: str = "bas
     return pd.DataFrame(out)
 
 
-def validation_markdown(summary: pd.DataFrame, scenario: Scenario, settings: dict, name: str = "baseline") -> str:
-    """``docs/validation.md``: the calibration bands and context figures with achieved values."""
+def _cell(text: str) -> str:
+    """Text safe inside a markdown table cell."""
+    return str(text).replace("|", "\\|").replace("\n", " ")
+
+
+def _met(ok: bool) -> str:
+    return "yes" if ok else "**no**"
+
+
+def checks_markdown(checks: list[Check], notes: bool = True) -> list[str]:
+    """Table lines: one row per check with its target, achieved value, tolerance and whether it is met."""
+    lines = ["| check | target | achieved | tolerance | met |" + (" notes |" if notes else ""),
+             "|---|---|---|---|---|" + ("---|" if notes else "")]
+    for c in checks:
+        row = [c.name, c.target, c.achieved, c.tolerance, _met(c.met)] + ([c.detail] if notes else [])
+        lines.append("| " + " | ".join(_cell(x) for x in row) + " |")
+    return lines
+
+
+def read_invariants(batch: Path, name: str) -> list[list[Check]]:
+    """The invariants recorded in ``run.json`` of each completed replication of scenario `name`, by replication
+    (runs without them are left out)."""
+    from .output import DONE, slug
+
+    out = []
+    for done in sorted((batch / slug(name)).glob(f"rep=*/{DONE}"), key=lambda p: int(p.parent.name[4:])):
+        try:
+            info = json.loads((done.parent / "run.json").read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            continue
+        if info.get("invariants"):
+            out.append([Check.from_dict(d) for d in info["invariants"]])
+    return out
+
+
+def combine_runs(per_run: list[list[Check]]) -> list[dict]:
+    """Each invariant across replications: the first run's check, the run with the largest deviation, and how
+    many runs met it."""
+    out: dict[str, dict] = {}
+    for checks in per_run:
+        for c in checks:
+            row = out.setdefault(c.name, {"first": c, "worst": c, "met": 0, "runs": 0})
+            row["runs"] += 1
+            row["met"] += c.met
+            if abs(c.deviation) > abs(row["worst"].deviation) or (not c.met and row["worst"].met):
+                row["worst"] = c
+    return list(out.values())
+
+
+def invariants_markdown(per_run: list[list[Check]]) -> list[str]:
+    """Table lines: each invariant with replication 0's values and the largest deviation over the runs."""
+    n = len(per_run)
+    lines = ["| check | target (replication 0) | achieved (replication 0) | largest deviation, all runs | "
+             "tolerance | met |", "|---|---|---|---|---|---|"]
+    for row in combine_runs(per_run):
+        first, worst = row["first"], row["worst"]
+        met = f"{_met(row['met'] == row['runs'])} ({row['met']} of {row['runs']} runs)" if n > 1 else \
+            _met(first.met)
+        cells = [first.name, first.target, first.achieved, worst.deviation_text, first.tolerance, met]
+        lines.append("| " + " | ".join(_cell(x) for x in cells) + " |")
+    return lines
+
+
+def _count(checks: list[Check]) -> str:
+    return f"{sum(c.met for c in checks)} of {len(checks)}"
+
+
+def validation_markdown(summary: pd.DataFrame, scenario: Scenario, settings: dict, name: str = "baseline",
+                        invariants: list[list[Check]] | None = None, checks: list[Check] | None = None) -> str:
+    """``docs/validation.md``: the calibration bands and context figures with achieved values, the invariants of
+    the baseline's runs, and the queueing-theory and named checks (:mod:`simulation.verification`)."""
+    from .verification import NAMED, QUEUEING
+
+    checks = checks or []
+    queueing = [c for c in checks if c.section == QUEUEING]
+    named = [c for c in checks if c.section == NAMED]
     table = validation_table(summary, scenario, name)
     rows = summary[(summary["scenario"] == name) & (summary["year"].astype(str) == "all")].set_index("metric")
+    combined = combine_runs(invariants or [])
+    inv_met = sum(r["met"] == r["runs"] for r in combined)
     lines = [
         "# Validation",
         "",
         "<!-- Generated by `python run_scenarios.py validation`; do not edit by hand. -->",
         "",
+        "Everything below is regenerated by one command, `python run_scenarios.py validation` (a few minutes on "
+        "2 cores with `--jobs 2`): the baseline against its calibration bands, the invariants checked on each of "
+        "its runs, the model's capacity pool against queueing theory, and the named validation cases. The tests in "
+        "`tests/validation` run the same checks (`simulation/verification.py`) at the same sizes and fail when one "
+        "is not met; the reasoning behind each tolerance (the standard error it allows for) is in their "
+        "docstrings.",
+        "",
+        "| section | met |",
+        "|---|---|",
+        f"| [Calibration bands](#calibration-bands) | {int(table['within'].sum())} of {len(table)} |",
+        f"| [Invariants of the baseline runs](#invariants-of-the-baseline-runs) | "
+        + (f"{inv_met} of {len(combined)} hold in all {len(invariants)} runs |" if combined
+           else "not recorded |"),
+        f"| [Queueing theory](#queueing-theory) | {_count(queueing)} |" if queueing else
+        "| Queueing theory | not run |",
+        f"| [Named validation cases](#named-validation-cases) | {_count(named)} |" if named else
+        "| Named validation cases | not run |",
+        "",
+        "## Calibration bands",
+        "",
         f"The baseline run with {settings['replications']} replications of {settings['years']} years at "
         f"{settings['population']:,} people (seed {settings['seed']}). Values are whole-horizon means with 95% "
         "confidence intervals across replications; a band is met when the mean lies inside it. Evidence keys "
         "refer to `docs/evidence.md`.",
-        "",
-        "## Calibration bands",
         "",
         "| metric | band | achieved (95% CI) | met | evidence |",
         "|---|---|---|---|---|",
@@ -165,5 +247,44 @@ def validation_markdown(summary: pd.DataFrame, scenario: Scenario, settings: dic
                 cells = [_fmt(float(table.loc[(metric, y)]), pct) for y in years]
                 lines.append(f"| `{metric}` | " + " | ".join(cells) + " |")
         lines.append("")
-    lines.append(NAMED_CASES)
+    lines += ["## Invariants of the baseline runs", "",
+              "Checked on every run of the full model as it finishes (`simulation.verification.run_invariants`, "
+              "recorded in each run's `run.json`; a failed exact invariant is a warning in the batch's "
+              "`checks.json`). Shown for the baseline runs above: replication 0's values and the largest "
+              "deviation over all runs. The exact invariants are conservation identities: the monitors that "
+              "the outputs are read from against the patients' own records, equal to rounding error.", "",
+              "Little's law (L = λW) is checked over the reported years (after the warm-up) on the queue of every "
+              "pool, the time-average number waiting (the pool's queue monitor) against starts per day x mean wait "
+              "(each wait measured from the patient's own joining time; those still waiting at the end counted "
+              "up to it), and on the acute beds, the time-average number of beds in use against discharges per "
+              "day x mean length of stay (each patient's admission and discharge days). Waits and stays running "
+              "across the start or the end of the reported years are edge terms; and patients who die waiting "
+              "in a hospital bed for a discharge place (reablement, home care, community nursing, intermediate "
+              "care, a care home) leave the queue without a recorded wait, so for those pools the queue monitor "
+              "can exceed λWq by their share. The other pools keep their holding times only as the monitor's "
+              "integral, so their occupancy has no separate measurement to check against.", ""]
+    if combined:
+        lines += invariants_markdown(invariants)
+        lines += ["", f"{inv_met} of {len(combined)} invariants hold in every run.", ""]
+    else:
+        lines += ["Not recorded in this batch (its runs predate the invariants); run the command without "
+                  "`--batch`.", ""]
+    lines += ["## Queueing theory", "",
+              "The model's own capacity pool (`simulation.services.pools.Pool`, which every bed, cubicle, crew, "
+              "place and package in the model uses) driven by small SimPy models with Poisson arrivals, against "
+              "closed-form results (`simulation/queueing_theory.py`). Fixed seeds, so every figure is "
+              "reproducible; each tolerance is at least three standard errors of its estimate at the run length "
+              "used (the notes give the standard error).", ""]
+    lines += (checks_markdown(queueing) if queueing else ["Not run."]) + [""]
+    if queueing:
+        lines += [f"{_count(queueing)} checks met.", ""]
+    lines += ["## Named validation cases", "",
+              "Small places (20,000-50,000 people, one reported year, one replication, fixed seeds) set up as the "
+              "published studies were, and the same measure taken.", ""]
+    lines += (checks_markdown(named) if named else ["Not run."]) + [""]
+    if named:
+        lines += [f"{_count(named)} cases met.", ""]
+    lines += ["`python run_scenarios.py evaluate SCENARIO --intervention NAME` gives the same three answers "
+              "(naive, matched control, true counterfactual) for any cohort intervention; see "
+              "`docs/sensitivity.md` for parameter uncertainty.", ""]
     return "\n".join(lines)

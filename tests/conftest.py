@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from simulation.scenario import Scenario
-from simulation.scenario.transform import revalidate, with_population, with_run
+from simulation.verification import small_place
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -17,15 +17,9 @@ def small_scenario(size: int = 20_000, years: int = 1, warmup_years: float = 0.5
     """The baseline shrunk to `size` people (capacities scaled), with a short horizon.
 
     Keyword arguments name service sections to update, e.g. ``reablement={"places": 0}``.
+    (``simulation.verification.small_place``, which the named validation cases use.)
     """
-    sc = with_population(Scenario(), size)
-    run = sc.run.model_copy(update={"warmup_years": warmup_years})
-    sc = with_run(sc.model_copy(update={"run": run}), horizon_years=years, replications=replications, seed=seed)
-    if services:
-        svc = sc.services.model_copy(update={k: getattr(sc.services, k).model_copy(update=v)
-                                             for k, v in services.items()})
-        sc = sc.model_copy(update={"services": svc})
-    return revalidate(sc)
+    return small_place(size, years, warmup_years, replications, seed, **services)
 
 
 @pytest.fixture

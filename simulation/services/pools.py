@@ -118,7 +118,7 @@ class Pool:
     """
 
     __slots__ = ("env", "name", "capacity", "in_use", "queue", "busy", "queued", "waits", "starts",
-                 "waited", "_free", "offered", "ever_unlimited")
+                 "waited", "abandoned", "abandoned_waits", "_free", "offered", "ever_unlimited")
 
     def __init__(self, env: simpy.Environment, name: str, capacity: int | None, periods: Periods):
         self.env = env
@@ -131,6 +131,9 @@ class Pool:
         self.waits = [0.0] * (periods.years + 1)
         self.starts = [0.0] * (periods.years + 1)
         self.waited = [0.0] * (periods.years + 1)
+        #: waiters who left the queue without a place (``cancel``), and their waits, by period of leaving
+        self.abandoned = [0.0] * (periods.years + 1)
+        self.abandoned_waits = [0.0] * (periods.years + 1)
         self._free = np.inf if capacity is None else capacity
         #: capacity integrated over time (place-days offered), for occupancy when capacity changes
         self.offered = LevelMonitor(periods, 0.0 if capacity is None else float(capacity))
@@ -202,10 +205,13 @@ class Pool:
 
     def cancel(self, event) -> bool:
         """Withdraw a waiting request (the requester left, e.g. died); True if it was waiting."""
-        for i, (ev, _joined) in enumerate(self.queue):
+        for i, (ev, joined) in enumerate(self.queue):
             if ev is event:
                 del self.queue[i]
-                self.queued.change(self.env.now, -1)
+                now = self.env.now
+                k = self.queued.change(now, -1)
+                self.abandoned[k] += 1
+                self.abandoned_waits[k] += now - joined
                 return True
         return False
 

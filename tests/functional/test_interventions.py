@@ -11,14 +11,10 @@ import pytest
 from simulation.economy import Economy
 from simulation.metrics import run_metrics
 from simulation.scenario.interventions import Maturity
-from simulation.scenario.schema import Scenario
+from simulation.verification import UNCONSTRAINED, with_interventions  # noqa: F401 (used here and re-exported)
 from tests.conftest import small_scenario
 
 WARMUP_START = dt.date(2025, 4, 1) - dt.timedelta(days=182)  # small_scenario: half a year of warm-up
-
-
-def with_interventions(sc: Scenario, *items: dict) -> Scenario:
-    return Scenario.model_validate({**sc.model_dump(), "interventions": list(items)})
 
 
 def core(table: pd.DataFrame) -> pd.DataFrame:
@@ -62,11 +58,6 @@ def test_linear_step_and_fade():
 def test_no_effect_gives_identical_results(baseline, item):
     eco = Economy(with_interventions(small_scenario(), item), 0).run()
     pd.testing.assert_frame_equal(core(run_metrics(eco)), core(run_metrics(baseline)), check_exact=True)
-
-
-UNCONSTRAINED = {name: {field: "unlimited"} for name, field in (
-    ("acute", "beds"), ("ae", "cubicles"), ("ambulance", "crews"), ("reablement", "places"),
-    ("intermediate_care", "beds"), ("home_care", "packages"), ("care_homes", "beds"))}
 
 
 def test_telehealth_hazard_ratio_shows_in_the_cohort():

@@ -1,4 +1,4 @@
-"""Closed-form queueing results used by the validation tests (written from the formulas).
+"""Closed-form queueing results for the verification checks (:mod:`simulation.verification`), from the formulas.
 
 Notation: arrivals at rate ``lam`` (Poisson), each of ``c`` servers works at rate ``mu``
 (exponential service of mean ``1/mu``), offered load ``a = lam / mu`` (erlangs) and
@@ -32,7 +32,7 @@ Open Jackson network with external Poisson arrivals ``gamma[i]`` and routing mat
 product of independent M/M/c_i marginals (Jackson 1957), so ``L = sum_i L_i(lam_i, mu_i, c_i)``.
 
 Finally the asymptotic variance of a time average of a birth-death process, used to
-justify the simulation tolerances. For a positive-recurrent birth-death process with birth
+justify the checks' tolerances. For a positive-recurrent birth-death process with birth
 rates ``b_j``, stationary law ``pi`` and a function ``f`` with stationary mean ``m``, the time
 average ``(1/T) int_0^T f(X_t) dt`` has ``T Var -> sigma^2`` with::
 
