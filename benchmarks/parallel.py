@@ -58,11 +58,11 @@ def timed_execute(args: argparse.Namespace, jobs: int, executor: str) -> float:
     cluster = None
     scheduler = None
     if executor == "dask":  # a running cluster, as with --scheduler; its start-up is timed apart
-        from dask.distributed import LocalCluster
+        from simulation.experiment import local_dask_cluster
 
         t_start = time.perf_counter()
-        cluster = LocalCluster(n_workers=jobs, threads_per_worker=1, processes=True, host="127.0.0.1",
-                               dashboard_address=None)
+        # the worker settings careshift uses for its own local cluster and suggests for an analyst's cluster
+        cluster = local_dask_cluster(jobs, worker_config=not args.plain_dask)
         STARTUP["dask_cluster_start_s"] = round(time.perf_counter() - t_start, 2)
         scheduler = cluster.scheduler_address
     try:
@@ -84,6 +84,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--years", type=int, default=1)
     p.add_argument("--mode", choices=("api", "cli"), default="api")
     p.add_argument("--repeats", type=int, default=1, help="time each configuration this many times (median)")
+    p.add_argument("--plain-dask", action="store_true",
+                   help="start the Dask cluster with Dask's default worker settings (profiler on) instead of "
+                        "simulation.experiment.DASK_WORKER_CONFIG")
     p.add_argument("--history", default=str(ROOT / "benchmarks" / "history.jsonl"))
     args = p.parse_args(argv)
     configs = {"local_1": ["--jobs", "1"], "local_2": ["--jobs", "2"],
@@ -105,6 +108,8 @@ def main(argv: list[str] | None = None) -> int:
         "wall_s": {k: round(v, 2) for k, v in med.items()},
         "speedup_local_2": round(med["local_1"] / med["local_2"], 3),
         "speedup_dask_2": round(med["local_1"] / med["dask_2"], 3),
+        "dask_worker_config": "dask defaults" if args.plain_dask else "simulation.experiment.DASK_WORKER_CONFIG",
+        "walls_s": {k: [round(x, 2) for x in v] for k, v in walls.items()},
         **STARTUP,
     }
     append(record, args.history)

@@ -89,6 +89,25 @@ def test_dask_cluster_on_loopback_gives_the_same_files(reference, tmp_path):
     assert runs_of(out) == runs_of(reference)
 
 
+def _worker_settings():
+    import dask
+
+    return os.environ.get("MALLOC_TRIM_THRESHOLD_"), dask.config.get("distributed.worker.profile.enabled")
+
+
+def test_local_dask_workers_run_with_careshifts_settings():
+    """The local cluster's workers: no malloc trimming forced by the nanny, no statistical profiler
+    (together ~15% of a replication's time, docs/performance.md); Dask's defaults would give ('65536', True)."""
+    pytest.importorskip("dask.distributed")
+    from dask.distributed import Client
+
+    from simulation.experiment import local_dask_cluster
+
+    for worker_config, expected in ((True, (None, False)), (False, ("65536", True))):
+        with local_dask_cluster(1, worker_config=worker_config) as cluster, Client(cluster) as client:
+            assert list(client.run(_worker_settings).values()) == [expected]
+
+
 def test_common_random_numbers_cut_the_variance_of_a_paired_difference():
     """Same streams in both arms vs independent streams: the paired difference varies far less."""
     reps = 8
