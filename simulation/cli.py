@@ -674,6 +674,8 @@ def _display(path: Path) -> str:
 
 def comparison_table(summary, comparison, names: list[str], baseline: str) -> str:
     """A short text table: each scenario's horizon mean [95% CI] and its change from baseline."""
+    from .report import MINUS, fmt_value, is_share
+
     lines = []
     header = f"{'scenario':<28}" + "".join(f"{m:>30}" for m, _ in HEADLINE)
     lines.append("Whole horizon, mean [95% CI] across replications; change from baseline below")
@@ -699,7 +701,11 @@ def comparison_table(summary, comparison, names: list[str], baseline: str) -> st
                 try:
                     row = comp.loc[(name, metric)]
                     pct = row["pct_change"]
-                    text = f"{row['diff_mean']:+,.4g} ({pct:+.1f}%)" if pct == pct else f"{row['diff_mean']:+,.4g}"
+                    # as a board reads it: counts in full, shares in percentage points (no relative change)
+                    text = fmt_value(metric, row["diff_mean"], diff=True) if row["diff_mean"] != 0 else "0"
+                    text = text.replace(MINUS, "-")  # plain ASCII for any terminal's encoding
+                    if pct == pct and not is_share(metric):
+                        text += f" ({pct:+.1f}%)"
                 except KeyError:
                     text = "-"
                 cells.append(f"{text:>30}")
