@@ -35,7 +35,7 @@ DELAY_REASONS = ("arranging", "reablement", "home_care", "community_nursing", "i
 
 #: Allocations between collections of the youngest generation during a run (Python's default is 700).
 GC_THRESHOLD = 100_000
-#: Uniforms drawn at a time for the service-duration and dynamic-crisis streams.
+#: Uniforms drawn at a time for the service-duration and dynamic-crisis streams (``_Draws``).
 DRAW_BLOCK = 4096
 
 
@@ -70,6 +70,33 @@ def run_until(env: simpy.Environment, end: float) -> None:
             exc.__cause__ = event._value
             raise exc
     env._now = end
+
+
+class _Draws:
+    """A random stream drawn in blocks of :data:`DRAW_BLOCK` uniforms and handed out in order.
+
+    ``take(k)`` gives the next `k` uniforms and their normal scores as lists: the numbers of drawing
+    `k` at a time from the stream (numpy's generators draw doubles one after another), without the
+    cost of a numpy call per draw.
+    """
+
+    __slots__ = ("rng", "u", "z", "i")
+
+    def __init__(self, rng: np.random.Generator) -> None:
+        self.rng = rng
+        self.u: list[float] = []
+        self.z: list[float] = []
+        self.i = 0
+
+    def take(self, k: int) -> tuple[list[float], list[float]]:
+        i = self.i
+        if i + k > len(self.u):
+            block = self.rng.random(DRAW_BLOCK)
+            self.u = self.u[i:] + block.tolist()
+            self.z = self.z[i:] + normal_scores(block).tolist()
+            i = 0
+        self.i = i + k
+        return self.u[i:i + k], self.z[i:i + k]
 
 
 class _Journey:
@@ -128,14 +155,8 @@ class Economy:
         self.interventions = Runtime(self)
         #: diversion levers the pathway reads (None unless an intervention needs them: keeps the baseline lean)
         self.levers = self.interventions.levers
-        self._dynamic_rng = rngmod.generator(run.seed, replication, "demand.dynamic")
-        self._service_rng = rngmod.generator(run.seed, replication, "services.durations")
-        self._service_u: list[float] = []
-        self._service_z: list[float] = []
-        self._service_i = 0
-        self._dynamic_u: list[list[float]] = []
-        self._dynamic_z: list[list[float]] = []
-        self._dynamic_i = 0
+        self._dynamic = _Draws(rngmod.generator(run.seed, replication, "demand.dynamic"))
+        self._service = _Draws(rngmod.generator(run.seed, replication, "services.durations"))
         self._community_rng = rngmod.generator(run.seed, replication, "services.community")
         self.package_time = pathway.sampler(scenario.services.home_care.package_days)
         self.admissions: list[tuple] = []
@@ -313,19 +334,8 @@ class Economy:
         self.deaths.append((self.env.now, p, place))
 
     def service_draws(self, k: int) -> tuple[list[float], list[float]]:
-        """The next `k` uniforms of the service-duration stream and their normal scores.
-
-        Drawn from the stream in blocks and handed out in order, so the numbers are those of
-        drawing `k` at a time (numpy's generators draw doubles one after another).
-        """
-        i = self._service_i
-        if i + k > len(self._service_u):
-            block = self._service_rng.random(DRAW_BLOCK)
-            self._service_u = self._service_u[i:] + block.tolist()
-            self._service_z = self._service_z[i:] + normal_scores(block).tolist()
-            i = 0
-        self._service_i = i + k
-        return self._service_u[i:i + k], self._service_z[i:i + k]
+        """The next `k` uniforms of the service-duration stream and their normal scores."""
+        return self._service.take(k)
 
     def check_at_home_later(self, p: int, days: float) -> None:
         """Count whether `p` is alive and at home `days` from now (ASCOF 2B(1))."""
@@ -369,12 +379,8 @@ class Economy:
     def schedule_crisis(self, p: int, when: float, acuity: int | None = None, via: str = "",
                         outcome: str = "", terminal: bool = False, death_at: float | None = None) -> None:
         """A crisis made during the run (after a discharge, at the end of reablement, a terminal admission)."""
-        i = self._dynamic_i
-        if i >= len(self._dynamic_u):  # a block of rows, in the order single draws of N_UNIFORMS would give
-            block = self._dynamic_rng.random((DRAW_BLOCK // N_UNIFORMS, N_UNIFORMS))
-            self._dynamic_u, self._dynamic_z, i = block.tolist(), crisis_normal_scores(block).tolist(), 0
-        u, z = self._dynamic_u[i], self._dynamic_z[i]
-        self._dynamic_i = i + 1
+        u, scores = self._dynamic.take(N_UNIFORMS)
+        z = [scores[c] for c in NORMAL_COLUMNS]  # as crisis_normal_scores (indexed by Z_*)
         delay = max(0.0, when - self.env.now)
         ev = self.env.timeout(delay)
         ev.callbacks.append(lambda _e: self._start_dynamic(p, u, z, acuity, via, outcome, terminal, death_at))
