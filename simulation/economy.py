@@ -11,16 +11,18 @@ import gc
 import math
 import time as _time
 from collections import defaultdict
-from heapq import heappop
-from typing import Iterator
+from heapq import heappop, heappush
+from typing import Callable, Iterator
 
 import numpy as np
 import simpy
+from simpy.core import NORMAL
+from simpy.events import Event
 
 from . import pathway
 from . import rng as rngmod
 from .demand import (BATCH_DAYS, MODIFIER_BOUND, NORMAL_COLUMNS, Calendar, Demand, N_UNIFORMS, U_ACCEPT, U_ACUITY,
-                     crisis_normal_scores, normal_scores)
+                     U_FIRST, crisis_normal_scores, normal_scores)
 from .pathway import CARE_HOME, HOME, Routing
 from .population import END_OF_LIFE, FRAILTY, COMPLEX, LTC, YEAR_DAYS, Population, age_band, age_band_of
 from .scenario.schema import Scenario
@@ -48,20 +50,43 @@ def _capacity(value) -> int | None:
     return None if value == "unlimited" else int(value)
 
 
-def run_until(env: simpy.Environment, end: float) -> None:
+def run_until(env: simpy.Environment, end: float, feed: Callable[[float], float] | None = None,
+              first: float = math.inf) -> None:
     """Process every event before day `end`, then set the clock to `end`: ``env.run(until=end)``.
 
     The same events in the same order as SimPy's own loop (``run`` stops at an urgent event
     scheduled for `end`, so nothing at `end` itself is processed), without a method call and a
     ``try`` block per event: SimPy's loop costs a few per cent of a replication. Failed events
     that nobody defused are raised as ``Environment.step`` raises them.
+
+    `feed`, if given, is a stream of arrivals merged into the loop without an event each:
+    ``feed(now)`` handles everything due at `now` and returns the time of its next item (``inf``
+    when it has none); `first` is the time of its first item. An item runs when it is strictly
+    earlier than every queued event, so at equal times queued events go first. This is the order a
+    feeder that schedules a ``Timeout`` for its next item would give, except against an event
+    scheduled later for exactly the same time (arrival times are continuous, so never in practice).
     """
     if end <= env.now:
         raise ValueError(f"end ({end}) must be after the current time ({env.now})")
     queue = env._queue
     pop = heappop
-    while queue and queue[0][0] < end:
+    inf = math.inf
+    journey = _Journey
+    due = first if feed is not None else inf
+    while True:
+        head = queue[0][0] if queue else inf
+        if due < head:
+            if due >= end:
+                break
+            env._now = due
+            due = feed(due)
+            continue
+        if head >= end:
+            break
         env._now, _, _, event = pop(queue)
+        if event.__class__ is journey:  # a journey's own wait: its one callback, and it cannot fail
+            event.resume()
+            continue
         callbacks, event.callbacks = event.callbacks, None
         for callback in callbacks:
             callback(event)
@@ -100,24 +125,56 @@ class _Draws:
 
 
 class _Journey:
-    """Drives a journey generator on SimPy events without a ``simpy.Process``.
+    """Drives a journey generator on SimPy's event queue without a ``simpy.Process``.
 
-    A journey yields only fresh events (timeouts or pool hand-overs) and never
-    uses their values, so resuming it is a plain ``next``: no Initialize event,
-    no value passing, no interrupt machinery. Errors propagate out of
-    ``env.step`` as they would from a process.
+    A journey yields a delay in days (a float) or a fresh event (a pool's hand-over, an
+    ``any_of``), and never uses an event's value, so resuming it is a plain ``next``: no
+    Initialize event, no value passing, no interrupt machinery. A delay puts the driver itself
+    on the queue, as SimPy schedules a ``Timeout`` (same time, priority and insertion order), so
+    a wait costs no new object: the driver looks like an event to the loop (``callbacks``, whose
+    one callback is ``resume`` called with the driver itself, and ``_ok``). Errors propagate out
+    of the loop as they would from a process.
     """
 
-    __slots__ = ("gen",)
+    __slots__ = ("gen", "env", "callbacks")
+    _ok = True
+    _value = None
+    #: the callbacks of a driver on the queue (shared: nobody else adds to a driver's callbacks)
+    QUEUED: list
 
-    def __init__(self, gen: Iterator, first) -> None:
+    def __init__(self, env: simpy.Environment, gen: Iterator, first) -> None:
         self.gen = gen
-        first.callbacks.append(self.resume)
+        self.env = env
+        if first.__class__ is float and first >= 0.0:  # ``_wait``'s common case, inline
+            self.callbacks = _Journey.QUEUED
+            heappush(env._queue, (env._now + first, NORMAL, next(env._eid), self))
+        else:
+            self._wait(first)
 
-    def resume(self, _event) -> None:
-        nxt = next(self.gen, None)  # a journey never yields None: None means it has ended
-        if nxt is not None:
+    def _wait(self, nxt) -> None:
+        if nxt.__class__ is float and nxt >= 0.0:
+            env = self.env
+            self.callbacks = _Journey.QUEUED
+            heappush(env._queue, (env._now + nxt, NORMAL, next(env._eid), self))
+        elif isinstance(nxt, Event):
             nxt.callbacks.append(self.resume)
+        elif isinstance(nxt, (int, float)) and nxt >= 0:
+            self._wait(float(nxt))
+        else:
+            raise ValueError(f"a journey must yield a delay of at least 0 days or an event, not {nxt!r}")
+
+    def resume(self, _event=None) -> None:
+        """Run the journey to its next wait (called by the event it waited for, or as its own callback)."""
+        nxt = next(self.gen, None)  # a journey never yields None: None means it has ended
+        if nxt.__class__ is float and nxt >= 0.0:  # ``_wait``'s common case, inline
+            env = self.env
+            self.callbacks = _Journey.QUEUED
+            heappush(env._queue, (env._now + nxt, NORMAL, next(env._eid), self))
+        elif nxt is not None:
+            self._wait(nxt)
+
+
+_Journey.QUEUED = [_Journey.resume]
 
 
 class Economy:
@@ -212,8 +269,17 @@ class Economy:
         for name in self.FLAGS:
             setattr(self, name, bytearray(cap))
         self.last_discharge = np.full(cap, -np.inf)
+        self._view_columns()
+
+    def _view_columns(self) -> None:
+        """Memoryviews of the birth and death columns: one person's value read as a Python float
+        (a numpy scalar costs more to make and to compare). Remade when the population grows."""
+        c = self.population.cols
+        self._birth = memoryview(c.birth_day)
+        self._death = memoryview(c.death_day)
 
     def _grow_state(self) -> None:
+        self._view_columns()  # the population's columns are new arrays when it has grown
         cap = self.population.cols.birth_day.shape[0]
         if cap <= len(self.in_hospital):
             return
@@ -270,10 +336,10 @@ class Economy:
 
     def age(self, p: int, day: float) -> float:
         """Age in years of person `p` on `day`."""
-        return (day - float(self.population.cols.birth_day[p])) / YEAR_DAYS
+        return (day - self._birth[p]) / YEAR_DAYS
 
     def death_day(self, p: int) -> float:
-        return float(self.population.cols.death_day[p])
+        return self._death[p]
 
     def enter_hospital(self, p: int) -> None:
         self.in_hospital[p] = True
@@ -361,20 +427,20 @@ class Economy:
                 return
             horizon = self.known_deaths_until()
             if stop <= horizon:
-                yield env.timeout(stop - env.now)
+                yield stop - env.now
                 if stop >= min(end, self.death_day(p)):
                     return
                 continue  # the death was postponed while waiting (telehealth mortality effect)
             if horizon >= self.end_day + YEAR_DAYS:
-                yield env.timeout(self.end_day + YEAR_DAYS - env.now)
+                yield self.end_day + YEAR_DAYS - env.now
                 return
-            yield env.timeout(horizon - env.now)
+            yield horizon - env.now
 
     def start_process(self, gen: Iterator) -> None:
         """Run a journey inline until its first wait; only then make it a SimPy process."""
         first = next(gen, None)
         if first is not None:
-            _Journey(gen, first)
+            _Journey(self.env, gen, first)
 
     def schedule_crisis(self, p: int, when: float, acuity: int | None = None, via: str = "",
                         outcome: str = "", terminal: bool = False, death_at: float | None = None) -> None:
@@ -437,19 +503,28 @@ class Economy:
         # items are Python floats made on reading (converting whole rows to floats cost ~5 us a crisis,
         # and numpy scalars are slow in arithmetic)
         z = crisis_normal_scores(u)
+        first = self.routing.first_contacts(acuity, u[:, U_FIRST])
         self._batch = (t.tolist(), persons.tolist(), acuity.tolist(), band.tolist(),
-                       memoryview(u.reshape(-1)), memoryview(z.reshape(-1)))
+                       memoryview(u.reshape(-1)), memoryview(z.reshape(-1)), first)
         self._batch_index = b
         self._i = 0
 
-    def _feed(self, _event=None) -> None:
-        """Start the due crisis (if any) and schedule the next one: one event per crisis, no process."""
-        env = self.env
-        now = env.now
-        t, persons, acuity, band, u, z = self._batch
+    def _next_due(self) -> float:
+        """Time of the next crisis of the loaded batch, else of the next batch's start (inf: none)."""
+        if self._i < len(self._batch[0]):
+            return self._batch[0][self._i]
+        start = (self._batch_index + 1) * BATCH_DAYS
+        return start if start < self.end_day else math.inf
+
+    def _start_crises(self, now: float) -> float:
+        """The crisis feed (``run_until``'s `feed`): start the crises due at `now`, or load the month's
+        batch when its first day comes; returns when the next is due."""
+        if self._i >= len(self._batch[0]):
+            self._load_batch(self._batch_index + 1)
+        t, persons, acuity, band, u, z, first_contact = self._batch
         i = self._i
         n = len(t)
-        in_journey, dead, death_day = self.in_journey, self.dead, self.population.cols.death_day
+        in_journey, dead, death_day = self.in_journey, self.dead, self._death
         crisis = pathway.crisis
         while i < n and t[i] <= now:
             p = persons[i]
@@ -457,29 +532,13 @@ class Economy:
                 self.count("crises_during_a_journey" if in_journey[p] else "crises_after_death")
             else:
                 gen = crisis(self, p, acuity[i], band[i], u[i * N_UNIFORMS:(i + 1) * N_UNIFORMS],
-                             z[i * N_NORMAL:(i + 1) * N_NORMAL])
+                             z[i * N_NORMAL:(i + 1) * N_NORMAL], first_contact[i])
                 first = next(gen, None)  # inline until the first wait (as ``start_process``)
                 if first is not None:
-                    _Journey(gen, first)
+                    _Journey(self.env, gen, first)
             i += 1
         self._i = i
-        while i >= n:
-            b = self._batch_index + 1
-            if b * BATCH_DAYS >= self.end_day:
-                return
-            if b * BATCH_DAYS > now:
-                ev = env.timeout(b * BATCH_DAYS - now)
-                ev.callbacks.append(self._feed_batch)
-                return
-            self._load_batch(b)
-            t = self._batch[0]
-            i, n = 0, len(t)
-        ev = env.timeout(t[i] - now)
-        ev.callbacks.append(self._feed)
-
-    def _feed_batch(self, _event) -> None:
-        self._load_batch(self._batch_index + 1)
-        self._feed()
+        return self._next_due()
 
     def _years(self) -> Iterator:
         """Yearly population change, and each year's deaths (with terminal admissions) scheduled ahead."""
@@ -613,7 +672,6 @@ class Economy:
         env.process(self._years())
         self._initial_stocks()
         self._load_batch(0)
-        self._feed()
         env.process(self._census())
         env.process(self._community(s.reablement.community_referrals_per_year,
                                     lambda p: pathway.reablement(self, p, from_hospital=False), 65.0))
@@ -630,7 +688,7 @@ class Economy:
         gc.freeze()
         gc.set_threshold(GC_THRESHOLD, *threshold[1:])
         try:
-            run_until(env, self.end_day)
+            run_until(env, self.end_day, self._start_crises, self._next_due())
         finally:
             gc.set_threshold(*threshold)
             gc.unfreeze()

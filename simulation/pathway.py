@@ -6,10 +6,12 @@ next, whether A&E admits, which discharge pathway) is taken here, from the
 scenario's routing tables and the crisis's own pre-drawn uniforms, one
 uniform column per decision (see :mod:`simulation.demand`).
 
-Journeys never use the value of a yielded event, and yield only when they
-must wait: a request that can be met at once returns ``None``. That lets the
-economy run each journey inline until its first real wait and only then make
-it a SimPy process.
+A journey waits by yielding either a delay in days (a float: "hold on for
+this long") or an event (a pool's hand-over of a place, or an ``any_of``
+race). It never uses an event's value, and yields only when it must wait: a
+request that can be met at once returns ``None``. That lets the economy run
+each journey inline until its first real wait, and put a delay straight on
+SimPy's event queue without making a ``Timeout`` (``economy._Journey``).
 """
 
 from __future__ import annotations
@@ -78,6 +80,10 @@ class Choice:
     def pick(self, u: float) -> str:
         return self.names[bisect_right(self.cum, u)]
 
+    def pick_many(self, u: np.ndarray) -> np.ndarray:
+        """``pick`` for each of `u` at once (the same branches), as an object array of names."""
+        return np.asarray(self.names, dtype=object)[np.searchsorted(np.asarray(self.cum), u, side="right")]
+
 
 def sampler(dist, scale: float = 1.0) -> Callable[[float, float], float]:
     """Inverse-CDF sampler of a distribution leaf: f(u, z) -> value x scale.
@@ -143,6 +149,15 @@ class Routing:
         self.readmit_p = scenario.demand.readmission_extra_probability
         self.readmit_window = scenario.demand.readmission_window_days
 
+    def first_contacts(self, acuity: np.ndarray, u_first: np.ndarray) -> list[str]:
+        """The first contact of each crisis of a batch (what ``crisis`` would pick from its own uniform)."""
+        out = np.empty(acuity.shape[0], dtype=object)
+        for a, choice in enumerate(self.first):
+            at = acuity == a
+            if at.any():
+                out[at] = choice.pick_many(u_first[at])
+        return out.tolist()
+
 
 # --- the journey ------------------------------------------------------------------
 
@@ -162,7 +177,8 @@ def crisis(eco: "Economy", p: int, acuity: int, band: int, u, z, via: str = "") 
         The crisis's uniforms (indexed by the ``U_*`` columns) and the normal scores of four of them
         (indexed by ``Z_*``), as lists.
     via
-        Forced first contact (``"ambulance"`` for terminal admissions), else chosen.
+        The first contact if already known (``"ambulance"`` for terminal admissions; the feed
+        picks a whole batch's at once with ``Routing.first_contacts``), else picked here.
     """
     route = eco.routing
     first = via or route.first[acuity].pick(u[U_FIRST])
@@ -196,7 +212,7 @@ def gp_contact(eco, p, acuity, band, u, z, from_111: bool) -> Iterator:
             return
         retries += 1
         now = eco.env.now
-        yield eco.env.timeout(eco.gp_slots.next_open_day(now) + 9.0 / 24.0 - now)  # 9am the next open day
+        yield eco.gp_slots.next_open_day(now) + 9.0 / 24.0 - now  # 9am the next open day
     eco.count("gp_urgent_contacts")
     outcome = route.gp[acuity].pick(u[U_GP])
     if outcome == "managed":
@@ -220,7 +236,7 @@ def call_111(eco, p, acuity, band, u, z, allow_gp: bool = True) -> Iterator:
     req = eco.nhs111.request()
     if req is not None:
         yield req
-    yield eco.env.timeout(eco.routing.call_time(u[U_111_TIME], z[Z_111_TIME]))
+    yield eco.routing.call_time(u[U_111_TIME], z[Z_111_TIME])
     eco.nhs111.release()
     outcome = eco.routing.nhs111[acuity].pick(u[U_111])
     if outcome == "self_care":
@@ -268,7 +284,7 @@ def ambulance(eco, p, acuity, band, u, z) -> Iterator:
     req = eco.crews.request()
     if req is not None:
         yield req
-    yield eco.env.timeout(eco.routing.amb_time(u[U_AMB_TIME], z[Z_AMB_TIME]))
+    yield eco.routing.amb_time(u[U_AMB_TIME], z[Z_AMB_TIME])
     if ward is not None:
         eco.crews.release()
         eco.count("ambulance_see_and_treat")
@@ -301,7 +317,7 @@ def urgent_community_response(eco, p, acuity, band, u, z) -> Iterator:
         req = eco.crews.request()
         if req is not None:
             yield req
-        yield eco.env.timeout(eco.routing.amb_time(u[U_AMB_TIME], z[Z_AMB_TIME]))
+        yield eco.routing.amb_time(u[U_AMB_TIME], z[Z_AMB_TIME])
         yield from attend_ae(eco, p, acuity, band, u, z, by_ambulance=True)
     else:
         yield from attend_ae(eco, p, acuity, band, u, z, by_ambulance=False)
@@ -331,7 +347,7 @@ def attend_ae(eco, p, acuity, band, u, z, by_ambulance: bool, terminal: bool = F
         yield req
     elif by_ambulance:
         eco.crews.release()
-    yield env.timeout(eco.routing.ae_time(u[U_AE_TIME], z[Z_AE_TIME]))
+    yield eco.routing.ae_time(u[U_AE_TIME], z[Z_AE_TIME])
     ward = None
     if not terminal and eco.levers is not None and u[U_ADMIT] < eco.routing.admit[acuity]:
         ward = step_up(eco, p, acuity, "ae")
@@ -382,7 +398,7 @@ def terminal_admission(eco, p, band, u, z) -> Iterator:
     req = eco.crews.request()
     if req is not None:
         yield req
-    yield eco.env.timeout(eco.routing.amb_time(u[U_AMB_TIME], z[Z_AMB_TIME]))
+    yield eco.routing.amb_time(u[U_AMB_TIME], z[Z_AMB_TIME])
     yield from attend_ae(eco, p, ACUTE, band, u, z, by_ambulance=True, terminal=True)
 
 
@@ -396,7 +412,7 @@ def stay(eco, p, band, u, z, terminal: bool = False) -> Iterator:
     zero_day = (not terminal) and u[U_ZERO_DAY] < route.zero_day[band]
     los = math.inf if terminal else planned_los(route, band, u, z)
     if start + los >= death:
-        yield env.timeout(max(0.0, death - start))
+        yield max(0.0, death - start)
         eco.discharged(p, start, env.now, zero_day, "died")
         return
     if zero_day or eco.residence[p] == CARE_HOME:
@@ -407,25 +423,25 @@ def stay(eco, p, band, u, z, terminal: bool = False) -> Iterator:
     if lv is not None and lv.wards and destination == "p0" and not zero_day and not terminal:
         ward = step_down(eco, p, los)
         if ward is not None:
-            yield env.timeout(los - ward.days_saved)
+            yield los - ward.days_saved
             if ward.pool.take_if_free():
                 eco.discharged(p, start, env.now, zero_day, "virtual_ward")
                 lv.tally(ward.name, "bed_days_released", ward.days_saved)
                 eco.start_process(virtual_ward_step_down(eco, p, ward))
                 _maybe_readmit(eco, p, u, zero_day)
                 return
-            yield env.timeout(ward.days_saved)
+            yield ward.days_saved
         else:
-            yield env.timeout(los)
+            yield los
     else:
-        yield env.timeout(los)
+        yield los
     fit = env.now
     if destination == "p0" and not zero_day:
         wd = eco.calendar.weekday(fit)
         if wd >= 5 and u[U_WEEKEND] >= route.weekend_factor:
             eco.delay(fit, "weekend", 1)
             monday = math.floor(fit) + (7 - wd) + MONDAY_DISCHARGE_TIME
-            yield env.timeout(min(monday, death) - fit)
+            yield min(monday, death) - fit
             eco.delay(env.now, "weekend", -1)
             if death <= env.now:
                 eco.discharged(p, start, fit, zero_day, "died")
@@ -434,7 +450,7 @@ def stay(eco, p, band, u, z, terminal: bool = False) -> Iterator:
         # assessment and set-up before the supporting service is asked for a place
         du, dz = eco.service_draws(1)
         eco.delay(fit, "arranging", 1)
-        yield env.timeout(min(route.arrangement_time(du[0], dz[0]), max(0.0, death - env.now)))
+        yield min(route.arrangement_time(du[0], dz[0]), max(0.0, death - env.now))
         eco.delay(env.now, "arranging", -1)
         if death <= env.now:
             eco.discharged(p, start, fit, zero_day, "died")
@@ -564,7 +580,7 @@ def virtual_ward_step_up(eco, p, ward, acuity, band, u, z, avoids_admission: boo
     length = draw_one(ward.step_up_time, lv.u())
     escalate = lv.u() < ward.escalation
     end = length * lv.u() if escalate else length
-    yield env.timeout(max(0.0, min(end, eco.death_day(p) - env.now)))
+    yield max(0.0, min(end, eco.death_day(p) - env.now))
     ward.pool.release()
     if eco.death_day(p) <= env.now:
         eco.end(p, "died_on_virtual_ward")
@@ -586,7 +602,7 @@ def virtual_ward_step_down(eco, p, ward) -> Iterator:
     lv.tally(ward.name, "episodes")
     lv.tally(ward.name, "uses")
     length = draw_one(ward.step_down_time, lv.u())
-    yield env.timeout(max(0.0, min(length, eco.death_day(p) - env.now)))
+    yield max(0.0, min(length, eco.death_day(p) - env.now))
     ward.pool.release()
 
 
@@ -605,7 +621,7 @@ def reablement(eco, p, from_hospital: bool) -> Iterator:
         eco.check_at_home_later(p, 91.0)
     u, z = eco.service_draws(2)
     length = min(eco.routing.reablement_time(u[0], z[0]), REABLEMENT_MAX_DAYS)
-    yield env.timeout(max(0.0, min(length, eco.death_day(p) - env.now)))
+    yield max(0.0, min(length, eco.death_day(p) - env.now))
     eco.reablement.release()
     if eco.death_day(p) <= env.now:
         return
@@ -625,7 +641,7 @@ def intermediate_care(eco, p) -> Iterator:
     eco.count("intermediate_care_admissions")
     u, z = eco.service_draws(2)
     length = eco.routing.ic_time(u[0], z[0])
-    yield env.timeout(max(0.0, min(length, eco.death_day(p) - env.now)))
+    yield max(0.0, min(length, eco.death_day(p) - env.now))
     if eco.death_day(p) <= env.now:
         eco.intermediate.release()
         return

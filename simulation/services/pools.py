@@ -141,7 +141,7 @@ class Pool:
 
     def request(self):
         """Take a place now (returns ``None``) or join the queue (returns an event to yield)."""
-        now = self.env.now
+        now = self.env._now  # SimPy's clock without the property call (hot path)
         if self.in_use < self._free:
             self.in_use += 1
             self.starts[self.busy.change(now, 1)] += 1
@@ -155,19 +155,20 @@ class Pool:
         """Take a place if one is free now (True); never queue (False)."""
         if self.in_use < self._free:
             self.in_use += 1
-            self.starts[self.busy.change(self.env.now, 1)] += 1
+            self.starts[self.busy.change(self.env._now, 1)] += 1
             return True
         return False
 
     def release(self) -> None:
         """Give a place back; the first waiter (if any) takes it at once."""
-        now = self.env.now
+        now = self.env._now
         if self.queue and self.in_use <= self._free:
             self._hand_over(now)
             return
         self.in_use -= 1
         self.busy.change(now, -1)
-        self._fill(now)
+        if self.queue:  # waiters held back by a lowered capacity
+            self._fill(now)
 
     def _hand_over(self, now: float) -> None:
         """Give a held place to the first waiter (the number in use is unchanged)."""
@@ -235,12 +236,13 @@ class DailySlots:
         Reporting periods for the counters.
     """
 
-    __slots__ = ("per_day", "open_on", "_day", "_used", "used", "refused", "periods", "changes")
+    __slots__ = ("per_day", "open_on", "_day", "_open", "_used", "used", "refused", "periods", "changes")
 
     def __init__(self, per_day: int | None, open_on: Callable[[int], bool], periods: Periods):
         self.per_day = per_day
         self.open_on = open_on
         self._day = -1
+        self._open = False
         self._used = 0
         self.used = [0.0] * (periods.years + 1)
         self.refused = [0.0] * (periods.years + 1)
@@ -284,8 +286,9 @@ class DailySlots:
         d = int(day)
         if d != self._day:
             self._day = d
+            self._open = self.open_on(d)
             self._used = 0
-        if not self.open_on(d) or (self.per_day is not None and self._used >= self.per_day):
+        if not self._open or (self.per_day is not None and self._used >= self.per_day):
             self.refused[period] += 1
             return False
         self._used += 1

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import math
+
 import pytest
 import simpy
 
 import simulation.economy as economy
-from simulation.economy import Economy, run_until
+from simulation.economy import Economy, _Journey, run_until
 from tests.conftest import small_scenario
 
 
@@ -42,8 +44,67 @@ def test_a_failed_event_nobody_defused_is_raised():
         run_until(simpy.Environment(), 0.0)  # the end must lie ahead
 
 
+def simpy_run(env, end, feed=None, first=math.inf):
+    """SimPy's own loop, with the feed driven by one ``Timeout`` per item (a feeder as SimPy would write it)."""
+    def fire(_event):
+        nxt = feed(env.now)
+        if nxt < end:
+            env.timeout(nxt - env.now).callbacks.append(fire)
+
+    if feed is not None and first < end:
+        env.timeout(first - env.now).callbacks.append(fire)
+    env.run(until=end)
+
+
+def test_a_feed_is_merged_in_time_order_and_loses_ties_to_queued_events():
+    """Feed items run between queued events by time; at equal times queued events go first; none at `end`."""
+    for runner in (simpy_run, run_until):
+        env = simpy.Environment()
+        log = []
+        for delay in (1.0, 2.5, 4.0):
+            env.timeout(delay).callbacks.append(lambda _e: log.append(("event", env.now)))
+        items = iter([0.5, 2.5, 3.0, 3.0, 5.0, 6.0])
+        pending = [next(items)]
+
+        def feed(now):
+            while pending and pending[0] <= now:
+                log.append(("feed", now))
+                pending[0] = next(items)
+            return pending[0]
+
+        runner(env, 5.0, feed, pending[0])
+        assert log == [("feed", 0.5), ("event", 1.0), ("event", 2.5), ("feed", 2.5), ("feed", 3.0), ("feed", 3.0),
+                       ("event", 4.0)], runner
+        assert env.now == 5.0
+
+
+def test_a_journey_waits_for_delays_and_events_without_a_process():
+    env = simpy.Environment()
+    log = []
+    gate = env.event()
+
+    def journey():
+        yield 1.5              # a delay in days
+        log.append(env.now)
+        yield 2                # an int is a delay too
+        log.append(env.now)
+        yield gate             # an event
+        log.append(env.now)
+
+    gen = journey()
+    _Journey(env, gen, next(gen))
+    env.timeout(10.0).callbacks.append(lambda _e: gate.succeed())
+    run_until(env, 20.0)
+    assert log == [1.5, 3.5, 10.0]
+    with pytest.raises(ValueError, match="delay of at least 0"):
+        _Journey(env, iter(()), -1.0)
+    with pytest.raises(ValueError, match="delay of at least 0"):
+        _Journey(env, iter(()), "soon")
+
+
 def test_a_replication_is_identical_under_simpys_own_loop(monkeypatch):
-    """Every counter and monitor of a small run is the same whichever loop drives it."""
+    """Every counter and monitor of a small run is the same whichever loop drives it (SimPy's, with a
+    ``Timeout`` per crisis, or the economy's own with the crises merged in)."""
     sc = small_scenario(size=8_000, years=1, warmup_years=0.25)
 
     def state(eco):
@@ -52,5 +113,5 @@ def test_a_replication_is_identical_under_simpys_own_loop(monkeypatch):
 
     own = state(Economy(sc, 0).run())
     assert len(own[2]) > 100 and own[3]  # admissions and deaths happened
-    monkeypatch.setattr(economy, "run_until", lambda env, end: env.run(until=end))
+    monkeypatch.setattr(economy, "run_until", simpy_run)
     assert state(Economy(sc, 0).run()) == own
