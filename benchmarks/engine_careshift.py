@@ -3,7 +3,9 @@
 Built the way the careshift model is built (``simulation/economy.py``), from
 the same pieces:
 
-- a :class:`simpy.Environment` whose clock is in days;
+- the model's :class:`simulation.economy.Environment` (SimPy's, with the
+  far-future calendar), clock in days, driven by the model's event loop
+  :func:`simulation.economy.run_until`;
 - one :class:`simulation.services.pools.Pool` per node (GP, community team,
   A&E, acute beds, reablement places): O(1) FIFO acquire and release, a
   request that can be met at once returns ``None`` so the journey does not
@@ -11,10 +13,11 @@ the same pieces:
   own monitors over :class:`~simulation.services.pools.Periods` (period 0 is
   the warm-up);
 - a patient's journey is a generator, run inline from the arrival until its
-  first wait and then driven by a lean callback driver (:class:`Journey`,
-  the pattern of ``simulation.economy._Journey``), never a ``simpy.Process``;
-- arrivals are a chain of ``env.timeout`` callbacks, one event per arrival
-  and no feeder process (the pattern of ``Economy._feed``);
+  first wait and then driven by the model's :class:`simulation.economy.Journey`
+  (a delay is yielded as a float and puts the driver itself on the queue;
+  a pool hand-over is an event), never a ``simpy.Process``;
+- arrivals are the loop's merged feed (``run_until``'s `feed`): no event per
+  arrival (as ``Economy._start_crises``);
 - random numbers are pre-drawn in numpy batches from careshift's named
   streams (:func:`simulation.rng.generator`): per batch of arrivals, the
   interarrival gaps, the routes and every service time.
@@ -47,6 +50,7 @@ from ruamel.yaml import YAML
 from benchmarks.workload import (ACUTE, AE, COMM, GP, NODES, REAB, Stats,
                                  lognormal_params, scaled_capacity)
 from simulation import rng as rngmod
+from simulation.economy import Environment, Journey, run_until
 from simulation.services.pools import Periods, Pool
 
 #: The careshift-style specification this engine reads.
@@ -186,31 +190,6 @@ def load_workload(path: str | Path = SPEC_FILE) -> Workload:
 WORKLOAD = load_workload()
 
 
-class Journey:
-    """Drives a journey generator on SimPy events without a ``simpy.Process``.
-
-    The pattern of ``simulation.economy._Journey``: a journey yields only
-    fresh events (timeouts or pool hand-overs) and never uses their values,
-    so resuming it is a plain ``next`` (no Initialize event, no value
-    passing, no interrupt machinery). One difference: the end of a journey
-    is ``next(gen, None)`` returning ``None`` rather than a ``StopIteration``
-    raised and caught, which saves an exception per journey (a journey never
-    yields ``None``).
-    """
-
-    __slots__ = ("gen",)
-
-    def __init__(self, gen: Iterator, first: simpy.Event) -> None:
-        self.gen = gen
-        first.callbacks.append(self.resume)
-
-    def resume(self, _event: simpy.Event) -> None:
-        """Run the journey to its next wait (or its end)."""
-        nxt = next(self.gen, None)
-        if nxt is not None:
-            nxt.callbacks.append(self.resume)
-
-
 class Draws:
     """Pre-drawn batches of arrivals: times, routes and every service time.
 
@@ -282,32 +261,32 @@ def run(years: float, seed: int, scale: float = 1.0, *,
     stats : Stats
         Filled accumulators; ``stats.summary()`` gives the output metrics.
     extra : dict
-        ``"native_events"``: SimPy events scheduled (SimPy's event-id counter,
-        a private detail: logical events, plus one per hand-over of a pool
-        place to a waiter, plus the stop event, plus the events still pending
-        at the end); ``"handovers"``: places handed to a waiter; ``"pending"``:
-        events scheduled after the horizon (services under way, the next
-        arrival); ``"batches"``: numpy batches of arrivals drawn.
+        ``"native_events"``: entries put on SimPy's event queue (its event-id
+        counter, a private detail: one per service, plus one per hand-over of
+        a pool place to a waiter, including those still pending at the end;
+        arrivals are merged into the loop and make none); ``"handovers"``:
+        places handed to a waiter; ``"pending"``: entries scheduled after the
+        horizon (services under way); ``"batches"``: numpy batches of
+        arrivals drawn.
     """
     wl = WORKLOAD if workload is None else workload
     if not scale > 0.0:
         raise ValueError(f"scale must be > 0, got {scale}")
     horizon = years * wl.year_d
     stats = Stats(horizon, wl.warmup_d)
-    env = simpy.Environment()
+    env = Environment()
     periods = Periods(wl.warmup_d, max(1, math.ceil((horizon - wl.warmup_d) / wl.year_d)))
     pools = [Pool(env, name, scaled_capacity(c, scale), periods)
              for name, c in zip(NODES, wl.capacities)]
     gp, comm, ae, beds, places = pools
     completions = stats.completions
-    timeout = env.timeout
 
     def contact(pool: Pool, node: int, service_d: float) -> Iterator:
         """A GP or community-team contact, then exit."""
         wait = pool.request()
         if wait is not None:
             yield wait
-        yield timeout(service_d)
+        yield service_d
         completions[node] += 1
         pool.release()
 
@@ -316,7 +295,7 @@ def run(years: float, seed: int, scale: float = 1.0, *,
         wait = ae.request()
         if wait is not None:
             yield wait
-        yield timeout(service_d)
+        yield service_d
         completions[AE] += 1
         ae.release()
         if los_d < 0.0:
@@ -324,7 +303,7 @@ def run(years: float, seed: int, scale: float = 1.0, *,
         wait = beds.request()
         if wait is not None:
             yield wait
-        yield timeout(los_d)
+        yield los_d
         completions[ACUTE] += 1
         if reab_d < 0.0:
             beds.release()
@@ -333,7 +312,7 @@ def run(years: float, seed: int, scale: float = 1.0, *,
         if wait is not None:
             yield wait
         beds.release()
-        yield timeout(reab_d)
+        yield reab_d
         completions[REAB] += 1
         places.release()
 
@@ -343,8 +322,8 @@ def run(years: float, seed: int, scale: float = 1.0, *,
     n_batches = 1
     i = 0  # index in the batch of the arrival due next
 
-    def feed(_event: simpy.Event) -> None:
-        """Start the due arrival's journey inline and schedule the next arrival."""
+    def feed(now: float) -> float:
+        """Start the due arrival's journey inline; return when the next arrives."""
         nonlocal gaps, nodes, first, los, reab, i, n_batches
         k = nodes[i]
         if k == AE:
@@ -353,16 +332,15 @@ def run(years: float, seed: int, scale: float = 1.0, *,
             journey = contact(gp if k == GP else comm, k, first[i])
         # run inline to the first wait (``Economy.start_process``); every journey
         # has one, its first service, so the generator cannot end here
-        Journey(journey, next(journey))
+        Journey(env, journey, next(journey))
         i += 1
         if i == size:
             gaps, nodes, first, los, reab = draws.next_batch()
             n_batches += 1
             i = 0
-        timeout(gaps[i]).callbacks.append(feed)
+        return now + gaps[i]
 
-    timeout(gaps[0]).callbacks.append(feed)
-    env.run(until=horizon)
+    run_until(env, horizon, feed, gaps[0])
 
     stats.arrivals = (n_batches - 1) * size + i  # one feed() per arrival processed
     for node, pool in enumerate(pools):
@@ -372,4 +350,4 @@ def run(years: float, seed: int, scale: float = 1.0, *,
         stats.held_area[node] = sum(pool.busy.area[1:])
     handovers = int(sum(sum(pool.waited) for pool in pools))
     return stats, {"native_events": next(env._eid), "handovers": handovers,
-                   "pending": len(env._queue), "batches": n_batches}
+                   "pending": len(env._queue) + len(env._far), "batches": n_batches}

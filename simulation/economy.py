@@ -50,6 +50,55 @@ def _capacity(value) -> int | None:
     return None if value == "unlimited" else int(value)
 
 
+#: Events more than this many days ahead wait in the far calendar (``Environment``).
+FAR_WINDOW = 2.0
+
+
+class Environment(simpy.Environment):
+    """SimPy's environment with a far-future calendar: the same events in the same order, cheaper.
+
+    Most pending events of a replication are weeks or years ahead (care-home residents and
+    home-care packages held until death, a year of scheduled deaths, long stays), so SimPy's one
+    heap holds thousands of entries and every pop pays for its depth. Here an entry at or after
+    ``_cutoff`` goes to a second heap (``_far``) instead; when the next event in the main heap is at
+    or after the cutoff, the cutoff moves to that time plus :data:`FAR_WINDOW` days and the far
+    entries before it move across. Entries keep their (time, priority, insertion id) keys, so the
+    order of events is SimPy's exactly; the main heap holds a couple of days' events.
+    ``run``, ``step`` and ``peek`` work as in SimPy (and ``run_until`` is faster still).
+    """
+
+    def __init__(self, initial_time: float = 0, window: float = FAR_WINDOW) -> None:
+        super().__init__(initial_time)
+        self._far: list = []
+        self._window = window
+        self._cutoff = initial_time + window
+
+    def schedule(self, event, priority=NORMAL, delay=0) -> None:
+        t = self._now + delay
+        heappush(self._queue if t < self._cutoff else self._far, (t, priority, next(self._eid), event))
+
+    def _sync(self) -> None:
+        """Make the main heap's first entry the earliest of all (move the cutoff on if it is due)."""
+        queue, far = self._queue, self._far
+        head = queue[0][0] if queue else math.inf
+        if head < self._cutoff:
+            return
+        if far:
+            cutoff = self._cutoff = min(head, far[0][0]) + self._window
+            while far and far[0][0] < cutoff:
+                heappush(queue, heappop(far))
+        elif queue:
+            self._cutoff = head + self._window
+
+    def peek(self) -> float:
+        self._sync()
+        return super().peek()
+
+    def step(self) -> None:
+        self._sync()
+        super().step()
+
+
 def run_until(env: simpy.Environment, end: float, feed: Callable[[float], float] | None = None,
               first: float = math.inf) -> None:
     """Process every event before day `end`, then set the clock to `end`: ``env.run(until=end)``.
@@ -71,10 +120,16 @@ def run_until(env: simpy.Environment, end: float, feed: Callable[[float], float]
     queue = env._queue
     pop = heappop
     inf = math.inf
-    journey = _Journey
+    journey = Journey
     due = first if feed is not None else inf
+    calendar = isinstance(env, Environment)
+    cutoff = env._cutoff if calendar else inf
     while True:
         head = queue[0][0] if queue else inf
+        if head >= cutoff and calendar:  # the far calendar's next entries are due (``Environment._sync``)
+            env._sync()
+            cutoff = env._cutoff
+            head = queue[0][0] if queue else inf
         if due < head:
             if due >= end:
                 break
@@ -124,7 +179,7 @@ class _Draws:
         return self.u[i:i + k], self.z[i:i + k]
 
 
-class _Journey:
+class Journey:
     """Drives a journey generator on SimPy's event queue without a ``simpy.Process``.
 
     A journey yields a delay in days (a float) or a fresh event (a pool's hand-over, an
@@ -146,16 +201,18 @@ class _Journey:
         self.gen = gen
         self.env = env
         if first.__class__ is float and first >= 0.0:  # ``_wait``'s common case, inline
-            self.callbacks = _Journey.QUEUED
-            heappush(env._queue, (env._now + first, NORMAL, next(env._eid), self))
+            self.callbacks = Journey.QUEUED
+            t = env._now + first
+            heappush(env._queue if t < env._cutoff else env._far, (t, NORMAL, next(env._eid), self))
         else:
             self._wait(first)
 
     def _wait(self, nxt) -> None:
         if nxt.__class__ is float and nxt >= 0.0:
             env = self.env
-            self.callbacks = _Journey.QUEUED
-            heappush(env._queue, (env._now + nxt, NORMAL, next(env._eid), self))
+            self.callbacks = Journey.QUEUED
+            t = env._now + nxt
+            heappush(env._queue if t < env._cutoff else env._far, (t, NORMAL, next(env._eid), self))
         elif isinstance(nxt, Event):
             nxt.callbacks.append(self.resume)
         elif isinstance(nxt, (int, float)) and nxt >= 0:
@@ -168,13 +225,14 @@ class _Journey:
         nxt = next(self.gen, None)  # a journey never yields None: None means it has ended
         if nxt.__class__ is float and nxt >= 0.0:  # ``_wait``'s common case, inline
             env = self.env
-            self.callbacks = _Journey.QUEUED
-            heappush(env._queue, (env._now + nxt, NORMAL, next(env._eid), self))
+            self.callbacks = Journey.QUEUED
+            t = env._now + nxt
+            heappush(env._queue if t < env._cutoff else env._far, (t, NORMAL, next(env._eid), self))
         elif nxt is not None:
             self._wait(nxt)
 
 
-_Journey.QUEUED = [_Journey.resume]
+Journey.QUEUED = [Journey.resume]
 
 
 class Economy:
@@ -198,7 +256,7 @@ class Economy:
         self.periods = Periods(self.warmup_days, run.horizon_years)
         self.end_day = self.periods.end
         self.calendar = Calendar(run.start_date, self.warmup_days)
-        self.env = simpy.Environment()
+        self.env = Environment()
         years = int(math.ceil(self.end_day / YEAR_DAYS)) + 2
         self.population = Population(scenario.population, run.seed, replication, years)
         self.demand = Demand(scenario, self.population, self.calendar)
@@ -440,7 +498,7 @@ class Economy:
         """Run a journey inline until its first wait; only then make it a SimPy process."""
         first = next(gen, None)
         if first is not None:
-            _Journey(self.env, gen, first)
+            Journey(self.env, gen, first)
 
     def schedule_crisis(self, p: int, when: float, acuity: int | None = None, via: str = "",
                         outcome: str = "", terminal: bool = False, death_at: float | None = None) -> None:
@@ -535,7 +593,7 @@ class Economy:
                              z[i * N_NORMAL:(i + 1) * N_NORMAL], first_contact[i])
                 first = next(gen, None)  # inline until the first wait (as ``start_process``)
                 if first is not None:
-                    _Journey(self.env, gen, first)
+                    Journey(self.env, gen, first)
             i += 1
         self._i = i
         return self._next_due()

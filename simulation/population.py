@@ -33,8 +33,16 @@ _MEAN_YEARS_OVER_85 = 5.0
 
 
 def age_band_of(age: np.ndarray) -> np.ndarray:
-    """Age band index (0..4) of ages in years."""
-    return np.searchsorted(_BAND_EDGES, age, side="right").astype(np.int8)
+    """Age band index (0..4) of ages in years: the number of band edges at or below the age.
+
+    Ages are never NaN. (``np.searchsorted(edges, age, side="right")`` gives the same, about ten
+    times slower on a whole population.)
+    """
+    age = np.asarray(age)
+    band = (age >= _BAND_EDGES[0]).astype(np.int8)
+    for edge in _BAND_EDGES[1:]:
+        band += age >= edge
+    return band
 
 
 _BAND_EDGE_LIST = _BAND_EDGES.tolist()

@@ -8,7 +8,7 @@ import pytest
 import simpy
 
 import simulation.economy as economy
-from simulation.economy import Economy, _Journey, run_until
+from simulation.economy import Economy, Environment, Journey, run_until
 from tests.conftest import small_scenario
 
 
@@ -32,6 +32,40 @@ def test_same_events_in_the_same_order_as_simpy():
         assert env.now == 5.0
     assert seen["own"] == seen["simpy"]
     assert (5.0, 4) not in seen["own"] and (5.0, "never: at end") not in seen["own"]
+
+
+def test_the_far_calendar_keeps_simpys_order_exactly():
+    """Random near and far delays, ties included, events scheduling more events: the economy's
+    ``Environment`` (under SimPy's ``run`` and under ``run_until``) processes them in SimPy's order."""
+    import random
+
+    def scenario(env, log):
+        rnd = random.Random(7)
+
+        def chain(k, depth):
+            log.append((env.now, k, depth))
+            if depth < 3:
+                for j in range(2):
+                    delay = rnd.choice([0.0, 0.5, 1.0, 2.0, 3.7, 30.0, 400.0, rnd.random() * 50])
+                    env.timeout(delay).callbacks.append(lambda _e, k=k, j=j, d=depth: chain(f"{k}.{j}", d + 1))
+
+        for k in range(200):
+            env.timeout(rnd.choice([0.0, 1.0, 5.0, rnd.random() * 900])).callbacks.append(
+                lambda _e, k=k: chain(str(k), 0))
+
+    logs = []
+    for make, runner in ((simpy.Environment, lambda env, end: env.run(until=end)),
+                         (Environment, lambda env, end: env.run(until=end)),
+                         (Environment, run_until)):
+        env, log = make(), []
+        scenario(env, log)
+        runner(env, 1000.0)
+        logs.append(log)
+    assert len(logs[0]) > 1000
+    assert logs[1] == logs[0] and logs[2] == logs[0]
+    env = Environment()
+    scenario(env, [])
+    assert len(env._far) > 50 and all(entry[0] >= env._cutoff for entry in env._far)  # in use, and all ahead
 
 
 def test_a_failed_event_nobody_defused_is_raised():
@@ -79,7 +113,7 @@ def test_a_feed_is_merged_in_time_order_and_loses_ties_to_queued_events():
 
 
 def test_a_journey_waits_for_delays_and_events_without_a_process():
-    env = simpy.Environment()
+    env = Environment()
     log = []
     gate = env.event()
 
@@ -92,14 +126,14 @@ def test_a_journey_waits_for_delays_and_events_without_a_process():
         log.append(env.now)
 
     gen = journey()
-    _Journey(env, gen, next(gen))
+    Journey(env, gen, next(gen))
     env.timeout(10.0).callbacks.append(lambda _e: gate.succeed())
     run_until(env, 20.0)
     assert log == [1.5, 3.5, 10.0]
     with pytest.raises(ValueError, match="delay of at least 0"):
-        _Journey(env, iter(()), -1.0)
+        Journey(env, iter(()), -1.0)
     with pytest.raises(ValueError, match="delay of at least 0"):
-        _Journey(env, iter(()), "soon")
+        Journey(env, iter(()), "soon")
 
 
 def test_a_replication_is_identical_under_simpys_own_loop(monkeypatch):
