@@ -163,7 +163,12 @@ class Routing:
 
 
 def crisis(eco: "Economy", p: int, acuity: int, band: int, u, z, via: str = "") -> Iterator:
-    """A crisis from first contact to its end.
+    """A crisis from first contact to its end: starts it now and returns the journey to run.
+
+    Not a generator itself: it takes the decisions of the moment the crisis starts (counting it,
+    an early telehealth alert, the first contact) and hands back the generator of the first
+    service's path (an empty iterator when the crisis already ended), so a journey is one
+    generator level shallower (this runs for every one of the million crises of a replication).
 
     Parameters
     ----------
@@ -180,22 +185,20 @@ def crisis(eco: "Economy", p: int, acuity: int, band: int, u, z, via: str = "") 
         The first contact if already known (``"ambulance"`` for terminal admissions; the feed
         picks a whole batch's at once with ``Routing.first_contacts``), else picked here.
     """
-    route = eco.routing
-    first = via or route.first[acuity].pick(u[U_FIRST])
+    first = via or eco.routing.first[acuity].pick(u[U_FIRST])
     eco.begin(p)
     lv = eco.levers
     if lv is not None and lv.alert is not None and lv.alert[p] > 0.0 and lv.u() < lv.alert[p]:
         lv.tally(_owner(lv.alert_owner, p), "early_alerts")
         eco.end(p, "managed_telehealth")
-        return
+        return iter(())
     if first == "gp":
-        yield from gp_contact(eco, p, acuity, band, u, z, from_111=False)
-    elif first == "nhs111":
-        yield from call_111(eco, p, acuity, band, u, z)
-    elif first == "ambulance":
-        yield from ambulance(eco, p, acuity, band, u, z)
-    else:
-        yield from attend_ae(eco, p, acuity, band, u, z, by_ambulance=False)
+        return gp_contact(eco, p, acuity, band, u, z, from_111=False)
+    if first == "nhs111":
+        return call_111(eco, p, acuity, band, u, z)
+    if first == "ambulance":
+        return ambulance(eco, p, acuity, band, u, z)
+    return attend_ae(eco, p, acuity, band, u, z, by_ambulance=False)
 
 
 def gp_contact(eco, p, acuity, band, u, z, from_111: bool) -> Iterator:
