@@ -200,19 +200,12 @@ class Journey:
     def __init__(self, env: simpy.Environment, gen: Iterator, first) -> None:
         self.gen = gen
         self.env = env
-        if first.__class__ is float and first >= 0.0:  # ``_wait``'s common case, inline
-            self.callbacks = Journey.QUEUED
-            t = env._now + first
-            heappush(env._queue if t < env._cutoff else env._far, (t, NORMAL, next(env._eid), self))
-        else:
-            self._wait(first)
+        self._wait(first)
 
     def _wait(self, nxt) -> None:
         if nxt.__class__ is float and nxt >= 0.0:
-            env = self.env
             self.callbacks = Journey.QUEUED
-            t = env._now + nxt
-            heappush(env._queue if t < env._cutoff else env._far, (t, NORMAL, next(env._eid), self))
+            self.env.schedule(self, NORMAL, nxt)
         elif isinstance(nxt, Event):
             nxt.callbacks.append(self.resume)
         elif isinstance(nxt, (int, float)) and nxt >= 0:
@@ -223,12 +216,7 @@ class Journey:
     def resume(self, _event=None) -> None:
         """Run the journey to its next wait (called by the event it waited for, or as its own callback)."""
         nxt = next(self.gen, None)  # a journey never yields None: None means it has ended
-        if nxt.__class__ is float and nxt >= 0.0:  # ``_wait``'s common case, inline
-            env = self.env
-            self.callbacks = Journey.QUEUED
-            t = env._now + nxt
-            heappush(env._queue if t < env._cutoff else env._far, (t, NORMAL, next(env._eid), self))
-        elif nxt is not None:
+        if nxt is not None:
             self._wait(nxt)
 
 

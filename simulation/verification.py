@@ -124,6 +124,14 @@ def _hold(env: simpy.Environment, pool: Pool, service: float):
     pool.release()
 
 
+def _one_pool(name: str, capacity: int | None, warmup: float, years: int,
+              draw: Callable[[int], np.ndarray]) -> tuple[simpy.Environment, Periods, Pool, Iterator[float]]:
+    """A fresh environment with one `Pool` over `Periods(warmup, years)` and its stream of service times."""
+    env = simpy.Environment()
+    periods = Periods(warmup, years)
+    return env, periods, Pool(env, name, capacity, periods), _stream(draw)
+
+
 def _poisson_source(env: simpy.Environment, rate: float, rng: np.random.Generator,
                     arrive: Callable[[], None], until: float = math.inf):
     """Call `arrive()` at the epochs of a Poisson process of `rate` per day, up to day `until`."""
@@ -170,10 +178,7 @@ def mmc_run(c: int, rho: float, years: int, seed: int) -> dict[str, float]:
     """One M/M/c run through a Pool; statistics over reporting years 1..H."""
     rng = np.random.default_rng(seed)
     lam = rho * c / MMC_SERVICE
-    env = simpy.Environment()
-    periods = Periods(MMC_WARMUP, years)
-    pool = Pool(env, "mmc", c, periods)
-    service = _stream(lambda n: rng.exponential(MMC_SERVICE, n))
+    env, periods, pool, service = _one_pool("mmc", c, MMC_WARMUP, years, lambda n: rng.exponential(MMC_SERVICE, n))
     env.process(_poisson_source(env, lam, rng, lambda: env.process(_visit(env, pool, next(service)))))
     env.run(until=periods.end)
     pool.close(periods.end)
@@ -241,10 +246,8 @@ LOSS_CARRIED_TOLERANCE = 0.01    # relative
 def loss_run(seed: int) -> dict[str, float]:
     """M/M/c/c: a caller who finds every place taken leaves (checked before requesting)."""
     rng = np.random.default_rng(seed)
-    env = simpy.Environment()
-    periods = Periods(LOSS_WARMUP, LOSS_YEARS)
-    pool = Pool(env, "loss", LOSS_C, periods)
-    service = _stream(lambda n: rng.exponential(LOSS_HOLD, n))
+    env, periods, pool, service = _one_pool("loss", LOSS_C, LOSS_WARMUP, LOSS_YEARS,
+                                            lambda n: rng.exponential(LOSS_HOLD, n))
     tally = {"offered": 0, "blocked": 0, "queued": 0}
 
     def arrive():
@@ -308,10 +311,8 @@ def mginf_run(seed: int) -> dict[str, float]:
     """Unlimited pool with lognormal holding; time-average and daily-census occupancy."""
     mu_ln, sigma_ln = lognormal_params(MGI_MEAN, MGI_SD)
     rng = np.random.default_rng(seed)
-    env = simpy.Environment()
-    periods = Periods(MGI_WARMUP, MGI_YEARS)
-    pool = Pool(env, "unlimited", None, periods)
-    service = _stream(lambda n: rng.lognormal(mu_ln, sigma_ln, n))
+    env, periods, pool, service = _one_pool("unlimited", None, MGI_WARMUP, MGI_YEARS,
+                                            lambda n: rng.lognormal(mu_ln, sigma_ln, n))
     samples: list[int] = []
 
     def census():
@@ -384,10 +385,7 @@ def littles_law_checks() -> list[Check]:
     mu_ln, sigma_ln = lognormal_params(LITTLE_HOLD_MEAN, LITTLE_HOLD_SD)
     warmup, years = LITTLE_WARMUP, LITTLE_YEARS
     rng = np.random.default_rng(LITTLE_SEED)
-    env = simpy.Environment()
-    periods = Periods(warmup, years)
-    pool = Pool(env, "little", c, periods)
-    service = _stream(lambda n: rng.lognormal(mu_ln, sigma_ln, n))
+    env, periods, pool, service = _one_pool("little", c, warmup, years, lambda n: rng.lognormal(mu_ln, sigma_ln, n))
     arrived: list[float] = []
     started: list[float] = []
     left: list[float] = []
