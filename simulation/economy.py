@@ -12,11 +12,12 @@ import math
 import time as _time
 from collections import defaultdict
 from heapq import heappop, heappush
+from types import MethodType
 from typing import Callable, Iterator
 
 import numpy as np
 import simpy
-from simpy.core import NORMAL
+from simpy.core import NORMAL, BoundClass
 from simpy.events import Event
 
 from . import pathway
@@ -69,6 +70,12 @@ class Environment(simpy.Environment):
 
     def __init__(self, initial_time: float = 0, window: float = FAR_WINDOW) -> None:
         super().__init__(initial_time)
+        # SimPy binds ``timeout``, ``event``, ``any_of``, ... to the instance, but only those in the
+        # instance's own class dictionary: bind the inherited ones too, or every ``env.timeout``
+        # makes a bound method (as fast as SimPy's own environment; nothing else changes)
+        for name, obj in simpy.Environment.__dict__.items():
+            if type(obj) is BoundClass:
+                setattr(self, name, MethodType(obj.cls, self))
         self._far: list = []
         self._window = window
         self._cutoff = initial_time + window
@@ -200,7 +207,11 @@ class Journey:
     def __init__(self, env: simpy.Environment, gen: Iterator, first) -> None:
         self.gen = gen
         self.env = env
-        self._wait(first)
+        if first.__class__ is float and first >= 0.0:  # the common case, as in ``_wait``
+            self.callbacks = Journey.QUEUED
+            env.schedule(self, NORMAL, first)
+        else:
+            self._wait(first)
 
     def _wait(self, nxt) -> None:
         if nxt.__class__ is float and nxt >= 0.0:
@@ -216,7 +227,10 @@ class Journey:
     def resume(self, _event=None) -> None:
         """Run the journey to its next wait (called by the event it waited for, or as its own callback)."""
         nxt = next(self.gen, None)  # a journey never yields None: None means it has ended
-        if nxt is not None:
+        if nxt.__class__ is float and nxt >= 0.0:  # the common case, as in ``_wait``
+            self.callbacks = Journey.QUEUED
+            self.env.schedule(self, NORMAL, nxt)
+        elif nxt is not None:
             self._wait(nxt)
 
 
@@ -359,7 +373,7 @@ class Economy:
 
     def log(self, person: int, event: str, service: str = "") -> None:
         if self.trace is not None:
-            self.trace.append((self.env.now, person, event, service))
+            self.trace.append((self.env._now, person, event, service))
 
     def begin(self, p: int) -> None:
         """A crisis journey starts (a person has at most one at a time)."""
@@ -393,7 +407,7 @@ class Economy:
     def leave_hospital(self, p: int) -> None:
         """Leave A&E or a ward; a person whose death day has passed dies in hospital here."""
         self.in_hospital[p] = False
-        if not self.dead[p] and self.death_day(p) <= self.env.now:
+        if not self.dead[p] and self.death_day(p) <= self.env._now:
             self._record_death(p, "hospital")
 
     def delay(self, t: float, reason: str, delta: int) -> None:
@@ -421,7 +435,7 @@ class Economy:
 
     def discharged(self, p: int, start: float, fit: float, zero_day: bool, destination: str) -> None:
         """Leave the acute bed (alive to `destination`, or dead)."""
-        now = self.env.now
+        now = self.env._now
         self.beds.release()
         if self.age(p, start) >= 65.0:
             self.in_hospital_65.change(now, -1)
@@ -443,7 +457,7 @@ class Economy:
         self.dead[p] = True
         self.count("deaths")
         self.count(f"deaths_{place}")
-        self.deaths.append((self.env.now, p, place))
+        self.deaths.append((self.env._now, p, place))
 
     def service_draws(self, k: int) -> tuple[list[float], list[float]]:
         """The next `k` uniforms of the service-duration stream and their normal scores."""
@@ -457,30 +471,30 @@ class Economy:
     def _check_at_home(self, p: int) -> None:
         row = self.at_home_checks[self._k]
         row[0] += 1
-        if not self.dead[p] and self.death_day(p) > self.env.now and self.residence[p] == HOME and not self.in_hospital[p]:
+        if not self.dead[p] and self.death_day(p) > self.env._now and self.residence[p] == HOME and not self.in_hospital[p]:
             row[1] += 1
 
     def known_deaths_until(self) -> float:
         """Latest day up to which every death is already scheduled."""
-        return (math.floor(self.env.now / YEAR_DAYS) + 2) * YEAR_DAYS
+        return (math.floor(self.env._now / YEAR_DAYS) + 2) * YEAR_DAYS
 
     def hold_until(self, p: int, end: float) -> Iterator:
         """Wait until `end` or the person's death, whichever is first."""
         env = self.env
         while True:
             stop = min(end, self.death_day(p))
-            if stop <= env.now:
+            if stop <= env._now:
                 return
             horizon = self.known_deaths_until()
             if stop <= horizon:
-                yield stop - env.now
+                yield stop - env._now
                 if stop >= min(end, self.death_day(p)):
                     return
                 continue  # the death was postponed while waiting (telehealth mortality effect)
             if horizon >= self.end_day + YEAR_DAYS:
-                yield self.end_day + YEAR_DAYS - env.now
+                yield self.end_day + YEAR_DAYS - env._now
                 return
-            yield horizon - env.now
+            yield horizon - env._now
 
     def start_process(self, gen: Iterator) -> None:
         """Run a journey inline until its first wait; only then make it a SimPy process."""
@@ -493,12 +507,12 @@ class Economy:
         """A crisis made during the run (after a discharge, at the end of reablement, a terminal admission)."""
         u, scores = self._dynamic.take(N_UNIFORMS)
         z = [scores[c] for c in NORMAL_COLUMNS]  # as crisis_normal_scores (indexed by Z_*)
-        delay = max(0.0, when - self.env.now)
+        delay = max(0.0, when - self.env._now)
         ev = self.env.timeout(delay)
         ev.callbacks.append(lambda _e: self._start_dynamic(p, u, z, acuity, via, outcome, terminal, death_at))
 
     def _start_dynamic(self, p, u, z, acuity, via, outcome, terminal, death_at=None) -> None:
-        now = self.env.now
+        now = self.env._now
         if death_at is not None and self.death_day(p) != death_at:  # the death was postponed (telehealth mortality effect)
             self.count("dynamic_crises_suppressed")
             return
@@ -553,38 +567,46 @@ class Economy:
         self._batch = (t.tolist(), persons.tolist(), acuity.tolist(), band.tolist(),
                        memoryview(u.reshape(-1)), memoryview(z.reshape(-1)), first)
         self._batch_index = b
-        self._i = 0
 
-    def _next_due(self) -> float:
-        """Time of the next crisis of the loaded batch, else of the next batch's start (inf: none)."""
-        if self._i < len(self._batch[0]):
-            return self._batch[0][self._i]
-        start = (self._batch_index + 1) * BATCH_DAYS
-        return start if start < self.end_day else math.inf
+    def _crisis_feed(self) -> Iterator[float]:
+        """The crisis feed (``run_until``'s `feed` is this generator's ``send``).
 
-    def _start_crises(self, now: float) -> float:
-        """The crisis feed (``run_until``'s `feed`): start the crises due at `now`, or load the month's
-        batch when its first day comes; returns when the next is due."""
-        if self._i >= len(self._batch[0]):
-            self._load_batch(self._batch_index + 1)
-        t, persons, acuity, band, u, z, first_contact = self._batch
-        i = self._i
-        n = len(t)
+        Sent the current time, it starts every crisis due by then (loading the month's batch when its
+        first day comes) and yields when the next is due (``inf`` when none is left). A generator keeps
+        the batch's columns in its locals between crises, so starting one costs no call set-up.
+        """
         in_journey, dead, death_day = self.in_journey, self.dead, self._death
         crisis = pathway.crisis
-        while i < n and t[i] <= now:
-            p = persons[i]
-            if in_journey[p] or dead[p] or death_day[p] <= now:
-                self.count("crises_during_a_journey" if in_journey[p] else "crises_after_death")
-            else:
-                gen = crisis(self, p, acuity[i], band[i], u[i * N_UNIFORMS:(i + 1) * N_UNIFORMS],
-                             z[i * N_NORMAL:(i + 1) * N_NORMAL], first_contact[i])
-                first = next(gen, None)  # inline until the first wait (as ``start_process``)
-                if first is not None:
-                    Journey(self.env, gen, first)
-            i += 1
-        self._i = i
-        return self._next_due()
+        env = self.env
+        tally = self._tally
+        b = self._batch_index
+        now = -math.inf  # primed by ``next``: yields when the first crisis is due
+        while True:
+            t, persons, acuity, band, u, z, first_contact = self._batch
+            n = len(t)
+            i = 0
+            while i < n:
+                if t[i] > now:
+                    now = yield t[i]
+                    continue
+                p = persons[i]
+                if in_journey[p] or dead[p] or death_day[p] <= now:
+                    tally["crises_during_a_journey" if in_journey[p] else "crises_after_death"][self._k] += 1
+                else:
+                    gen = crisis(self, p, acuity[i], band[i], u[i * N_UNIFORMS:(i + 1) * N_UNIFORMS],
+                                 z[i * N_NORMAL:(i + 1) * N_NORMAL], first_contact[i])
+                    first = next(gen, None)  # inline until the first wait (as ``start_process``)
+                    if first is not None:
+                        Journey(env, gen, first)
+                i += 1
+            b += 1
+            start = b * BATCH_DAYS
+            if start >= self.end_day:
+                while True:
+                    yield math.inf
+            while now < start:
+                now = yield start
+            self._load_batch(b)
 
     def _years(self) -> Iterator:
         """Yearly population change, and each year's deaths (with terminal admissions) scheduled ahead."""
@@ -734,7 +756,8 @@ class Economy:
         gc.freeze()
         gc.set_threshold(GC_THRESHOLD, *threshold[1:])
         try:
-            run_until(env, self.end_day, self._start_crises, self._next_due())
+            feed = self._crisis_feed()
+            run_until(env, self.end_day, feed.send, next(feed))
         finally:
             gc.set_threshold(*threshold)
             gc.unfreeze()

@@ -14,6 +14,7 @@ from typing import Callable
 
 import numpy as np
 import simpy
+from simpy.events import Event
 
 
 class Periods:
@@ -146,7 +147,7 @@ class Pool:
             self.in_use += 1
             self.starts[self.busy.change(now, 1)] += 1
             return None
-        ev = self.env.event()
+        ev = Event(self.env)
         self.queue.append((ev, now))
         self.queued.change(now, 1)
         return ev
