@@ -665,27 +665,32 @@ class Economy:
 
         Rejection sampling in rounds of 512 candidates drawn at once (and, with `weights`, 512
         uniforms: segment -> relative chance, a candidate kept with chance weight / max weight);
-        the first candidate of a round that qualifies is taken. The age test is vectorised, the
-        rest is checked one candidate at a time (most rounds end within a few candidates).
+        the first candidate of a round that qualifies is taken. The age test is vectorised; the rest
+        is checked one candidate at a time, stopping at the first that qualifies (most rounds end
+        within a few candidates, so testing all 512 with numpy costs more).
         """
         pop = self.population
         c = pop.cols
-        now = self.env.now
+        now = self.env._now
         table = None
         if weights:
             top = max(weights.values())
-            table = np.zeros(5)
+            table = [0.0] * 5
             for seg, w in weights.items():
                 table[seg] = w / top
         in_hospital, residence, dead, on_home_care = self.in_hospital, self.residence, self.dead, self.on_home_care
-        entry, exit_, death, segment = c.entry_day, c.exit_day, c.death_day, c.segment
+        death = self._death
+        entry, exit_, segment = memoryview(c.entry_day), memoryview(c.exit_day), memoryview(c.segment)
         for _ in range(200):
             p = rng.integers(pop.n, size=512)
-            ok = (now - c.birth_day[p]) / YEAR_DAYS >= min_age
-            if table is not None:
-                seg = np.where(death[p] - YEAR_DAYS <= now, END_OF_LIFE, segment[p])
-                ok &= rng.random(512) < table[seg]
-            for q in p[ok].tolist():
+            keep = rng.random(512) if table is not None else None
+            old_enough = np.flatnonzero((now - c.birth_day[p]) / YEAR_DAYS >= min_age)
+            if keep is not None:
+                keep = keep[old_enough].tolist()
+            for j, q in enumerate(p[old_enough].tolist()):
+                if keep is not None and not keep[j] < table[END_OF_LIFE if death[q] - YEAR_DAYS <= now
+                                                             else segment[q]]:
+                    continue
                 if in_hospital[q] or residence[q] != HOME or dead[q] or (not_on_home_care and on_home_care[q]):
                     continue
                 if entry[q] <= now and exit_[q] > now and death[q] > now:
