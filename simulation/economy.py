@@ -266,7 +266,9 @@ class Economy:
         from .interventions import Runtime
         self.trace: list | None = [] if trace else None
         n_periods = self.periods.years + 1
-        self._tally: dict[str, list[float]] = defaultdict(lambda: [0.0] * n_periods)
+        #: counters by reporting period (name -> count); ``row`` is the current period's (``count``)
+        self._rows: list[defaultdict[str, float]] = [defaultdict(float) for _ in range(n_periods)]
+        self.row = self._rows[0]
         self._build_services()
         self._build_state()
         self.interventions = Runtime(self)
@@ -337,6 +339,7 @@ class Economy:
         c = self.population.cols
         self._birth = memoryview(c.birth_day)
         self._death = memoryview(c.death_day)
+        self._last_discharge = memoryview(self.last_discharge)
 
     def _grow_state(self) -> None:
         self._view_columns()  # the population's columns are new arrays when it has grown
@@ -348,6 +351,7 @@ class Economy:
         old = self.last_discharge
         self.last_discharge = np.full(cap, -np.inf)
         self.last_discharge[: old.shape[0]] = old
+        self._view_columns()
 
     def flags(self, name: str) -> np.ndarray:
         """A zero-copy uint8 numpy view of a per-person flag."""
@@ -361,10 +365,11 @@ class Economy:
 
     def count(self, name: str, n: float = 1.0) -> None:
         """Add `n` to the counter `name` in the current period."""
-        self._tally[name][self._k] += n
+        self.row[name] += n
 
     def _next_period(self, _event=None) -> None:
         self._k = self.periods.of(self.env.now)
+        self.row = self._rows[self._k]
         if self._k < self.periods.years:
             ev = self.env.timeout(self.periods.boundaries[self._k] - self.env.now)
             ev.callbacks.append(self._next_period)
@@ -377,7 +382,7 @@ class Economy:
 
     def begin(self, p: int) -> None:
         """A crisis journey starts (a person has at most one at a time)."""
-        self._tally["crises"][self._k] += 1
+        self.row["crises"] += 1
         self.in_journey[p] = True
         self.open_journeys += 1
         if self.trace is not None:
@@ -388,7 +393,7 @@ class Economy:
         key = _OUTCOME_KEYS.get(outcome)
         if key is None:
             key = _OUTCOME_KEYS[outcome] = f"crisis_outcome_{outcome}"
-        self._tally[key][self._k] += 1
+        self.row[key] += 1
         self.in_journey[p] = False
         self.open_journeys -= 1
         if self.trace is not None:
@@ -425,38 +430,40 @@ class Economy:
             row[2] += 1
 
     def admitted(self, p: int, start: float) -> None:
-        self.count("emergency_admissions")
+        self.row["emergency_admissions"] += 1.0
         self.open_stays[p] = start
-        if start - self.last_discharge[p] <= 30.0:
-            self.count("readmissions_30d")
-        if self.age(p, start) >= 65.0:
+        if start - self._last_discharge[p] <= 30.0:
+            self.row["readmissions_30d"] += 1.0
+        if (start - self._birth[p]) / YEAR_DAYS >= 65.0:  # ``age`` inline
             self.in_hospital_65.change(start, 1)
-        self.log(p, "admitted", "acute")
+        if self.trace is not None:
+            self.log(p, "admitted", "acute")
 
     def discharged(self, p: int, start: float, fit: float, zero_day: bool, destination: str) -> None:
         """Leave the acute bed (alive to `destination`, or dead)."""
         now = self.env._now
         self.beds.release()
-        if self.age(p, start) >= 65.0:
+        if (start - self._birth[p]) / YEAR_DAYS >= 65.0:  # ``age`` inline
             self.in_hospital_65.change(now, -1)
         if zero_day:
-            self.count("zero_day_admissions")
-        self.count("delayed_discharge_patients" if now - fit > 1e-9 else "discharged_without_delay")
+            self.row["zero_day_admissions"] += 1.0
+        self.row["delayed_discharge_patients" if now - fit > 1e-9 else "discharged_without_delay"] += 1.0
         self.leave_hospital(p)
         if destination != "died":
-            self.last_discharge[p] = now
-            self.count(f"discharge_{destination}")
-        self.count("crisis_outcome_admitted")
+            self._last_discharge[p] = now
+            self.row[f"discharge_{destination}"] += 1.0
+        self.row["crisis_outcome_admitted"] += 1.0
         self.in_journey[p] = False
         self.open_journeys -= 1
         del self.open_stays[p]
         self.admissions.append((p, start, fit, now, zero_day, destination))
-        self.log(p, f"discharged_{destination}", "acute")
+        if self.trace is not None:
+            self.log(p, f"discharged_{destination}", "acute")
 
     def _record_death(self, p: int, place: str) -> None:
         self.dead[p] = True
-        self.count("deaths")
-        self.count(f"deaths_{place}")
+        self.row["deaths"] += 1.0
+        self.row[f"deaths_{place}"] += 1.0
         self.deaths.append((self.env._now, p, place))
 
     def service_draws(self, k: int) -> tuple[list[float], list[float]]:
@@ -553,9 +560,9 @@ class Economy:
         keep = (accept < season * modifier) & (t < self.end_day)
         if self.interventions.items:
             avoided = without & ~keep
-            self._tally["crises_avoided"][self._k] += float(avoided.sum())
+            self.row["crises_avoided"] += float(avoided.sum())
             self.interventions.attribute_avoided(persons[avoided])
-            self._tally["crises_added"][self._k] += float((keep & ~without).sum())
+            self.row["crises_added"] += float((keep & ~without).sum())
         t, persons, u = t[keep], persons[keep], batch.uniform_rows(keep)
         band = age_band_of((t - pop.cols.birth_day[persons]) / YEAR_DAYS)
         acuity = self.demand.acuity(band, u[:, U_ACUITY])
@@ -578,7 +585,6 @@ class Economy:
         in_journey, dead, death_day = self.in_journey, self.dead, self._death
         crisis = pathway.crisis
         env = self.env
-        tally = self._tally
         b = self._batch_index
         now = -math.inf  # primed by ``next``: yields when the first crisis is due
         while True:
@@ -591,7 +597,7 @@ class Economy:
                     continue
                 p = persons[i]
                 if in_journey[p] or dead[p] or death_day[p] <= now:
-                    tally["crises_during_a_journey" if in_journey[p] else "crises_after_death"][self._k] += 1
+                    self.row["crises_during_a_journey" if in_journey[p] else "crises_after_death"] += 1
                 else:
                     gen = crisis(self, p, acuity[i], band[i], u[i * N_UNIFORMS:(i + 1) * N_UNIFORMS],
                                  z[i * N_NORMAL:(i + 1) * N_NORMAL], first_contact[i])
@@ -778,7 +784,11 @@ class Economy:
 
     def tally(self, name: str) -> np.ndarray:
         """Counts per period (index 0 = warm-up) of a named counter (zeros if never counted)."""
-        return np.array(self._tally[name]) if name in self._tally else np.zeros(self.periods.years + 1)
+        return np.array([row.get(name, 0.0) for row in self._rows])
+
+    def counter_names(self) -> list[str]:
+        """Every counter counted at least once, in the order first counted."""
+        return list(dict.fromkeys(name for row in self._rows for name in row))
 
     def logical_events(self) -> int:
         """Engine-independent work count: crises plus every service start, slot use and death."""

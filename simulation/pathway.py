@@ -222,7 +222,7 @@ def gp_contact(eco, p, acuity, band, u, z, from_111: bool) -> Iterator:
         retries += 1
         now = eco.env._now
         yield eco.gp_slots.next_open_day(now) + 9.0 / 24.0 - now  # 9am the next open day
-    eco.count("gp_urgent_contacts")
+    eco.row["gp_urgent_contacts"] += 1.0
     outcome = route.gp[acuity].pick(u[U_GP])
     if outcome == "managed":
         eco.end(p, "managed_gp")
@@ -235,13 +235,13 @@ def gp_contact(eco, p, acuity, band, u, z, from_111: bool) -> Iterator:
         if ward is not None:
             yield from virtual_ward_step_up(eco, p, ward, acuity, band, u, z)
             return
-        eco.count("gp_direct_admissions")
+        eco.row["gp_direct_admissions"] += 1.0
         yield from admit(eco, p, acuity, band, u, z)
 
 
 def call_111(eco, p, acuity, band, u, z, allow_gp: bool = True) -> Iterator:
     """NHS 111 call: wait for a handler, triage, and send on."""
-    eco.count("calls_111")
+    eco.row["calls_111"] += 1.0
     req = eco.nhs111.request()
     if req is not None:
         yield req
@@ -277,10 +277,10 @@ def call_111(eco, p, acuity, band, u, z, allow_gp: bool = True) -> Iterator:
 
 def ambulance(eco, p, acuity, band, u, z) -> Iterator:
     """Ambulance incident: hear-and-treat, see-and-treat, refer to community, or convey to A&E."""
-    eco.count("ambulance_incidents")
+    eco.row["ambulance_incidents"] += 1.0
     outcome = eco.routing.ambulance[acuity].pick(u[U_AMB])
     if outcome == "hear_and_treat":
-        eco.count("ambulance_hear_and_treat")
+        eco.row["ambulance_hear_and_treat"] += 1.0
         eco.end(p, "managed_ambulance")
         return
     ward = None
@@ -296,15 +296,15 @@ def ambulance(eco, p, acuity, band, u, z) -> Iterator:
     yield eco.routing.amb_time(u[U_AMB_TIME], z[Z_AMB_TIME])
     if ward is not None:
         eco.crews.release()
-        eco.count("ambulance_see_and_treat")
+        eco.row["ambulance_see_and_treat"] += 1.0
         yield from virtual_ward_step_up(eco, p, ward, acuity, band, u, z)
         return
     if outcome == "convey":
-        eco.count("ambulance_conveyances")
+        eco.row["ambulance_conveyances"] += 1.0
         yield from attend_ae(eco, p, acuity, band, u, z, by_ambulance=True)
         return
     eco.crews.release()
-    eco.count("ambulance_see_and_treat")
+    eco.row["ambulance_see_and_treat"] += 1.0
     if outcome == "refer_ucr":
         yield from urgent_community_response(eco, p, acuity, band, u, z)
     else:
@@ -314,15 +314,15 @@ def ambulance(eco, p, acuity, band, u, z) -> Iterator:
 def urgent_community_response(eco, p, acuity, band, u, z) -> Iterator:
     """2-hour urgent community response; without a visit the person goes to A&E."""
     if eco.ucr_slots.take(eco.env._now, eco._k):
-        eco.count("ucr_visits")
+        eco.row["ucr_visits"] += 1.0
         if eco.routing.ucr[acuity].pick(u[U_UCR]) == "managed":
             eco.end(p, "managed_ucr")
             return
     else:
-        eco.count("ucr_refused")
+        eco.row["ucr_refused"] += 1.0
     if u[U_UCR_AMB] < eco.routing.ucr_by_ambulance:
-        eco.count("ambulance_incidents")
-        eco.count("ambulance_conveyances")
+        eco.row["ambulance_incidents"] += 1.0
+        eco.row["ambulance_conveyances"] += 1.0
         req = eco.crews.request()
         if req is not None:
             yield req
@@ -340,10 +340,10 @@ def attend_ae(eco, p, acuity, band, u, z, by_ambulance: bool, terminal: bool = F
     """
     env = eco.env
     arrived = env._now
-    eco.count("ae_attendances")
+    eco.row["ae_attendances"] += 1.0
     eco.enter_hospital(p)
     if by_ambulance:
-        eco.count("ae_arrivals_by_ambulance")
+        eco.row["ae_arrivals_by_ambulance"] += 1.0
     req = eco.cubicles.request()
     if req is not None and by_ambulance:
         # the crew waits at most max_handover_minutes, then is released; the patient keeps waiting
@@ -366,14 +366,14 @@ def attend_ae(eco, p, acuity, band, u, z, by_ambulance: bool, terminal: bool = F
         eco.leave_hospital(p)
         yield from virtual_ward_step_up(eco, p, ward, acuity, band, u, z)
     elif terminal or u[U_ADMIT] < eco.routing.admit[acuity]:
-        eco.count("ae_admitted")
+        eco.row["ae_admitted"] += 1.0
         bed = eco.beds.request()
         if bed is not None:
             # boarding: the cubicle is held for at most max_boarding hours, then the wait goes on in a corridor
             yield AnyOf(env, [bed, Timeout(env, eco.routing.max_boarding)])
             eco.cubicles.release()
             if not bed.triggered:
-                eco.count("ae_corridor_waits")
+                eco.row["ae_corridor_waits"] += 1.0
                 yield bed
         else:
             eco.cubicles.release()
@@ -402,8 +402,8 @@ def admit(eco, p, acuity, band, u, z) -> Iterator:
 def terminal_admission(eco, p, band, u, z) -> Iterator:
     """The last admission of a person who dies in hospital: conveyed, admitted, stays until death."""
     eco.begin(p)
-    eco.count("ambulance_incidents")
-    eco.count("ambulance_conveyances")
+    eco.row["ambulance_incidents"] += 1.0
+    eco.row["ambulance_conveyances"] += 1.0
     req = eco.crews.request()
     if req is not None:
         yield req
@@ -625,7 +625,7 @@ def reablement(eco, p, from_hospital: bool) -> Iterator:
         req = eco.reablement.request()
         if req is not None:
             yield req
-    eco.count("reablement_episodes")
+    eco.row["reablement_episodes"] += 1.0
     if from_hospital:
         eco.check_at_home_later(p, 91.0)
     u, z = eco.service_draws(2)
@@ -647,7 +647,7 @@ def reablement(eco, p, from_hospital: bool) -> Iterator:
 def intermediate_care(eco, p) -> Iterator:
     """A bed-based intermediate-care stay (the bed is already held), then home, home care or a care home."""
     env = eco.env
-    eco.count("intermediate_care_admissions")
+    eco.row["intermediate_care_admissions"] += 1.0
     u, z = eco.service_draws(2)
     length = eco.routing.ic_time(u[0], z[0])
     yield max(0.0, min(length, eco.death_day(p) - env._now))
@@ -673,7 +673,7 @@ def intermediate_care(eco, p) -> Iterator:
 
 def community_nursing_episode(eco, p) -> Iterator:
     """A spell on the community nursing caseload (the place is already held); visits are counted."""
-    eco.count("community_nursing_referrals")
+    eco.row["community_nursing_referrals"] += 1.0
     u, z = eco.service_draws(1)
     start = eco.env._now
     yield from eco.hold_until(p, start + eco.routing.nursing_time(u[0], z[0]))
@@ -688,7 +688,7 @@ def home_care_package(eco, p, request: bool = False) -> Iterator:
         req = eco.home_care.request()
         if req is not None:
             yield req
-    eco.count("home_care_starts")
+    eco.row["home_care_starts"] += 1.0
     eco.on_home_care[p] = True
     u, z = eco.service_draws(1)
     end = env._now + eco.package_time(u[0], z[0])
@@ -703,7 +703,7 @@ def care_home_from_community(eco, p) -> Iterator:
     if eco.care_homes.take_if_free():
         yield from care_home_placement(eco, p, already_held=True)
     else:
-        eco.count("care_home_community_unplaced")
+        eco.row["care_home_community_unplaced"] += 1.0
 
 
 def care_home_placement(eco, p, already_held: bool) -> Iterator:
@@ -712,7 +712,7 @@ def care_home_placement(eco, p, already_held: bool) -> Iterator:
         req = eco.care_homes.request()
         if req is not None:
             yield req
-    eco.count("care_home_admissions_permanent")
+    eco.row["care_home_admissions_permanent"] += 1.0
     eco.residence[p] = CARE_HOME
     yield from eco.hold_until(p, math.inf)
     eco.care_homes.release()

@@ -142,7 +142,7 @@ def test_a_replication_is_identical_under_simpys_own_loop(monkeypatch):
     sc = small_scenario(size=8_000, years=1, warmup_years=0.25)
 
     def state(eco):
-        return ({k: list(v) for k, v in eco._tally.items()},
+        return ({k: eco.tally(k).tolist() for k in eco.counter_names()},
                 [(p.busy.area, p.queued.area, p.waits, p.starts) for p in eco.pools], eco.admissions, eco.deaths)
 
     own = state(Economy(sc, 0).run())
