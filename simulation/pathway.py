@@ -15,8 +15,10 @@ SimPy's event queue without making a ``Timeout`` (``economy.Journey``).
 
 Hot-path habits (each worth about 1 % of a replication): the clock is read as
 ``env._now`` (the attribute behind SimPy's ``now`` property), the reporting
-period as ``eco._k``, and the few events a journey makes are built with their
-classes (``Timeout(env, d)``, ``AnyOf(env, [...])``).
+period as ``eco._k``, counters are added to the current period's row
+(``eco.row[name] += 1.0``, what ``eco.count(name)`` does, without the call), and
+the few events a journey makes are built with their classes
+(``Timeout(env, d)``, ``AnyOf(env, [...])``).
 """
 
 from __future__ import annotations
