@@ -17,7 +17,7 @@ the same pieces:
   (a delay is yielded as a float and puts the driver itself on the queue;
   a pool hand-over is an event), never a ``simpy.Process``;
 - arrivals are the loop's merged feed (``run_until``'s `feed`): no event per
-  arrival (as ``Economy._start_crises``);
+  arrival (as ``Economy._crisis_feed``);
 - random numbers are pre-drawn in numpy batches from careshift's named
   streams (:func:`simulation.rng.generator`): per batch of arrivals, the
   interarrival gaps, the routes and every service time.

@@ -47,7 +47,7 @@ LAYERS: tuple[tuple[str, str | None, tuple[str, ...] | None], ...] = (
      ("_pick", "_community", "_initial_stocks")),
     ("feeder (arrival / crisis callback chain)", "benchmarks/engine_careshift.py", ("feed",)),
     ("feeder (arrival / crisis callback chain)", "simulation/economy.py",
-     ("_start_crises", "_next_due", "schedule_crisis", "_start_dynamic")),
+     ("_crisis_feed", "schedule_crisis", "_start_dynamic")),
     ("journeys and their driver", "benchmarks/engine_careshift.py",
      ("contact", "emergency", "resume", "__init__")),
     ("journeys and their driver", "simulation/economy.py",

@@ -541,7 +541,7 @@ def run_invariants(eco: "Economy") -> list[Check]:
                             deviation_text, exact=True))
 
     crises = int(sum(eco.tally("crises")))
-    outcomes = int(sum(sum(eco.tally(k)) for k in list(eco._tally) if k.startswith("crisis_outcome_")))
+    outcomes = int(sum(sum(eco.tally(k)) for k in eco.counter_names() if k.startswith("crisis_outcome_")))
     open_j = int(eco.open_journeys)
     diff = crises - outcomes - open_j
     exact("Every crisis ends in exactly one outcome or is still open", "crises = outcomes + open journeys",

@@ -30,7 +30,7 @@ def test_another_replication_differs(base_run):
 
 def test_every_crisis_ends_in_exactly_one_outcome(base_run):
     crises = base_run.tally("crises").sum()
-    outcomes = sum(v.sum() for k, v in ((k, base_run.tally(k)) for k in list(base_run._tally))
+    outcomes = sum(v.sum() for k, v in ((k, base_run.tally(k)) for k in base_run.counter_names())
                    if k.startswith("crisis_outcome_"))
     assert crises > 1000
     assert crises == outcomes + base_run.open_journeys
