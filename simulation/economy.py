@@ -207,11 +207,7 @@ class Journey:
     def __init__(self, env: simpy.Environment, gen: Iterator, first) -> None:
         self.gen = gen
         self.env = env
-        if first.__class__ is float and first >= 0.0:  # the common case, as in ``_wait``
-            self.callbacks = Journey.QUEUED
-            env.schedule(self, NORMAL, first)
-        else:
-            self._wait(first)
+        self._wait(first)
 
     def _wait(self, nxt) -> None:
         if nxt.__class__ is float and nxt >= 0.0:
@@ -227,7 +223,7 @@ class Journey:
     def resume(self, _event=None) -> None:
         """Run the journey to its next wait (called by the event it waited for, or as its own callback)."""
         nxt = next(self.gen, None)  # a journey never yields None: None means it has ended
-        if nxt.__class__ is float and nxt >= 0.0:  # the common case, as in ``_wait``
+        if nxt.__class__ is float and nxt >= 0.0:  # ``_wait``'s common case inline (once per wait)
             self.callbacks = Journey.QUEUED
             self.env.schedule(self, NORMAL, nxt)
         elif nxt is not None:
@@ -342,16 +338,14 @@ class Economy:
         self._last_discharge = memoryview(self.last_discharge)
 
     def _grow_state(self) -> None:
-        self._view_columns()  # the population's columns are new arrays when it has grown
         cap = self.population.cols.birth_day.shape[0]
-        if cap <= len(self.in_hospital):
-            return
-        for name in self.FLAGS:
-            getattr(self, name).extend(bytearray(cap - len(getattr(self, name))))
-        old = self.last_discharge
-        self.last_discharge = np.full(cap, -np.inf)
-        self.last_discharge[: old.shape[0]] = old
-        self._view_columns()
+        if cap > len(self.in_hospital):
+            for name in self.FLAGS:
+                getattr(self, name).extend(bytearray(cap - len(getattr(self, name))))
+            old = self.last_discharge
+            self.last_discharge = np.full(cap, -np.inf)
+            self.last_discharge[: old.shape[0]] = old
+        self._view_columns()  # the population's columns are new arrays when it has grown
 
     def flags(self, name: str) -> np.ndarray:
         """A zero-copy uint8 numpy view of a per-person flag."""
@@ -434,7 +428,7 @@ class Economy:
         self.open_stays[p] = start
         if start - self._last_discharge[p] <= 30.0:
             self.row["readmissions_30d"] += 1.0
-        if (start - self._birth[p]) / YEAR_DAYS >= 65.0:  # ``age`` inline
+        if self.age(p, start) >= 65.0:
             self.in_hospital_65.change(start, 1)
         if self.trace is not None:
             self.log(p, "admitted", "acute")
@@ -443,7 +437,7 @@ class Economy:
         """Leave the acute bed (alive to `destination`, or dead)."""
         now = self.env._now
         self.beds.release()
-        if (start - self._birth[p]) / YEAR_DAYS >= 65.0:  # ``age`` inline
+        if self.age(p, start) >= 65.0:
             self.in_hospital_65.change(now, -1)
         if zero_day:
             self.row["zero_day_admissions"] += 1.0
