@@ -350,4 +350,4 @@ def run(years: float, seed: int, scale: float = 1.0, *,
         stats.held_area[node] = sum(pool.busy.area[1:])
     handovers = int(sum(sum(pool.waited) for pool in pools))
     return stats, {"native_events": next(env._eid), "handovers": handovers,
-                   "pending": len(env._queue) + len(env._far), "batches": n_batches}
+                   "pending": len(env._queue) + len(env.far_entries()), "batches": n_batches}

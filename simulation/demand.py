@@ -184,8 +184,13 @@ class Demand:
         person = np.repeat(np.arange(counts.shape[0], dtype=np.int64), counts)
         time = t0 + rng.random(person.shape[0]) * BATCH_DAYS
         uniforms = rng.random((person.shape[0], N_UNIFORMS))
-        order = np.argsort(time, kind="stable")
-        return CrisisBatch(time=time[order], person=person[order], order=order, drawn=uniforms)
+        # an unstable sort is about 3x faster and gives the same order unless two times tie (then stable)
+        order = np.argsort(time)
+        sorted_time = time[order]
+        if (sorted_time[1:] == sorted_time[:-1]).any():
+            order = np.argsort(time, kind="stable")
+            sorted_time = time[order]
+        return CrisisBatch(time=sorted_time, person=person[order], order=order, drawn=uniforms)
 
     def season_acceptance(self, time: np.ndarray) -> np.ndarray:
         """Probability of keeping a candidate before modifiers: season(t) / (season max x bound)."""

@@ -11,7 +11,7 @@ import gc
 import math
 import time as _time
 from collections import defaultdict
-from heapq import heappop, heappush
+from heapq import heapify, heappop, heappush
 from types import MethodType
 from typing import Callable, Iterator
 
@@ -60,12 +60,14 @@ class Environment(simpy.Environment):
 
     Most pending events of a replication are weeks or years ahead (care-home residents and
     home-care packages held until death, a year of scheduled deaths, long stays), so SimPy's one
-    heap holds thousands of entries and every pop pays for its depth. Here an entry at or after
-    ``_cutoff`` goes to a second heap (``_far``) instead; when the next event in the main heap is at
-    or after the cutoff, the cutoff moves to that time plus :data:`FAR_WINDOW` days and the far
-    entries before it move across. Entries keep their (time, priority, insertion id) keys, so the
-    order of events is SimPy's exactly; the main heap holds a couple of days' events.
-    ``run``, ``step`` and ``peek`` work as in SimPy (and ``run_until`` is faster still).
+    heap would hold thousands of entries and every push and pop would pay for its depth. Here only
+    entries before ``_cutoff`` go on SimPy's heap (``_queue``); a later entry is appended, unsorted,
+    to the bucket of its :data:`FAR_WINDOW`-day slice of time (``_far``: slice index -> entries).
+    When the heap has run dry, the earliest non-empty bucket becomes the heap (``heapify``) and the
+    cutoff moves to that slice's end. Entries keep their (time, priority, insertion id) keys, so the
+    order of events is SimPy's exactly; the heap holds a couple of days' events, and an entry far
+    ahead costs an append instead of a push and a pop on a deep heap. ``run``, ``step`` and
+    ``peek`` work as in SimPy (and ``run_until`` is faster still).
     """
 
     def __init__(self, initial_time: float = 0, window: float = FAR_WINDOW) -> None:
@@ -76,26 +78,48 @@ class Environment(simpy.Environment):
         for name, obj in simpy.Environment.__dict__.items():
             if type(obj) is BoundClass:
                 setattr(self, name, MethodType(obj.cls, self))
-        self._far: list = []
         self._window = window
-        self._cutoff = initial_time + window
+        #: slice index -> entries at or after the cutoff (unsorted); ``_slices`` is a heap of the indices
+        self._far: dict[float, list] = {}
+        self._slices: list[float] = []
+        # every entry on the heap is before the cutoff, every entry in ``_far`` at or after it
+        self._cutoff = (math.floor(initial_time / window) + 1) * window
 
     def schedule(self, event, priority=NORMAL, delay=0) -> None:
         t = self._now + delay
-        heappush(self._queue if t < self._cutoff else self._far, (t, priority, next(self._eid), event))
+        if t < self._cutoff:
+            heappush(self._queue, (t, priority, next(self._eid), event))
+        else:
+            self._defer((t, priority, next(self._eid), event))
+
+    def _defer(self, entry: tuple) -> None:
+        """Put an entry at or after the cutoff in its slice's bucket."""
+        t, w = entry[0], self._window
+        k = t // w if t < math.inf else math.inf
+        if (k + 1.0) * w <= t:  # keep k w <= t < (k + 1) w in the arithmetic of the cutoff (rounding)
+            k += 1.0
+        elif k * w > t:
+            k -= 1.0
+        bucket = self._far.get(k)
+        if bucket is None:
+            self._far[k] = [entry]
+            heappush(self._slices, k)
+        else:
+            bucket.append(entry)
 
     def _sync(self) -> None:
-        """Make the main heap's first entry the earliest of all (move the cutoff on if it is due)."""
-        queue, far = self._queue, self._far
-        head = queue[0][0] if queue else math.inf
-        if head < self._cutoff:
+        """Make the heap's first entry the earliest of all (when the heap is empty, load the next bucket)."""
+        queue = self._queue
+        if queue or not self._slices:  # entries on the heap are all before the cutoff: they come first
             return
-        if far:
-            cutoff = self._cutoff = min(head, far[0][0]) + self._window
-            while far and far[0][0] < cutoff:
-                heappush(queue, heappop(far))
-        elif queue:
-            self._cutoff = head + self._window
+        k = heappop(self._slices)
+        queue.extend(self._far.pop(k))
+        heapify(queue)
+        self._cutoff = (k + 1.0) * self._window
+
+    def far_entries(self) -> list:
+        """Every pending entry beyond the cutoff (for tests and diagnostics)."""
+        return [entry for bucket in self._far.values() for entry in bucket]
 
     def peek(self) -> float:
         self._sync()
@@ -125,12 +149,13 @@ def run_until(env: simpy.Environment, end: float, feed: Callable[[float], float]
     if end <= env.now:
         raise ValueError(f"end ({end}) must be after the current time ({env.now})")
     queue = env._queue
-    pop = heappop
+    pop, push = heappop, heappush
     inf = math.inf
     journey = Journey
     due = first if feed is not None else inf
     calendar = isinstance(env, Environment)
     cutoff = env._cutoff if calendar else inf
+    eid = env._eid
     while True:
         head = queue[0][0] if queue else inf
         if head >= cutoff and calendar:  # the far calendar's next entries are due (``Environment._sync``)
@@ -145,9 +170,18 @@ def run_until(env: simpy.Environment, end: float, feed: Callable[[float], float]
             continue
         if head >= end:
             break
-        env._now, _, _, event = pop(queue)
-        if event.__class__ is journey:  # a journey's own wait: its one callback, and it cannot fail
-            event.resume()
+        now, _, _, event = pop(queue)
+        env._now = now
+        if event.__class__ is journey:  # a journey's own wait ended: ``Journey.resume``, inline
+            nxt = next(event.gen, None)
+            if nxt.__class__ is float and nxt >= 0.0:  # waits again: back on the queue as itself
+                t = now + nxt
+                if t < cutoff:
+                    push(queue, (t, NORMAL, next(eid), event))
+                else:
+                    env._defer((t, NORMAL, next(eid), event))
+            elif nxt is not None:
+                event._wait(nxt)
             continue
         callbacks, event.callbacks = event.callbacks, None
         for callback in callbacks:
@@ -579,6 +613,8 @@ class Economy:
         in_journey, dead, death_day = self.in_journey, self.dead, self._death
         crisis = pathway.crisis
         env = self.env
+        queue = env._queue
+        inf = math.inf
         b = self._batch_index
         now = -math.inf  # primed by ``next``: yields when the first crisis is due
         while True:
@@ -586,9 +622,16 @@ class Economy:
             n = len(t)
             i = 0
             while i < n:
-                if t[i] > now:
-                    now = yield t[i]
-                    continue
+                ti = t[i]
+                if ti > now:
+                    # earlier than everything queued (the heap's first entry, or the cutoff when the heap is
+                    # empty: the far calendar's entries are all after it): start it now without going back
+                    # to the loop, as the loop would
+                    if now > -inf and ti < (queue[0][0] if queue else env._cutoff):
+                        now = env._now = ti
+                    else:
+                        now = yield ti
+                        continue
                 p = persons[i]
                 if in_journey[p] or dead[p] or death_day[p] <= now:
                     self.row["crises_during_a_journey" if in_journey[p] else "crises_after_death"] += 1
@@ -665,9 +708,10 @@ class Economy:
 
         Rejection sampling in rounds of 512 candidates drawn at once (and, with `weights`, 512
         uniforms: segment -> relative chance, a candidate kept with chance weight / max weight);
-        the first candidate of a round that qualifies is taken. The age test is vectorised; the rest
-        is checked one candidate at a time, stopping at the first that qualifies (most rounds end
-        within a few candidates, so testing all 512 with numpy costs more).
+        the first candidate of a round that qualifies is taken. Candidates are checked one at a
+        time through memoryviews (Python numbers without converting the round), stopping at the
+        first that qualifies: most rounds end within a few dozen candidates, so a vectorised test
+        of all 512 (a gather from the population's columns at random places) costs more.
         """
         pop = self.population
         c = pop.cols
@@ -679,15 +723,15 @@ class Economy:
             for seg, w in weights.items():
                 table[seg] = w / top
         in_hospital, residence, dead, on_home_care = self.in_hospital, self.residence, self.dead, self.on_home_care
-        death = self._death
+        birth, death = self._birth, self._death
         entry, exit_, segment = memoryview(c.entry_day), memoryview(c.exit_day), memoryview(c.segment)
         for _ in range(200):
-            p = rng.integers(pop.n, size=512)
-            keep = rng.random(512) if table is not None else None
-            old_enough = np.flatnonzero((now - c.birth_day[p]) / YEAR_DAYS >= min_age)
-            if keep is not None:
-                keep = keep[old_enough].tolist()
-            for j, q in enumerate(p[old_enough].tolist()):
+            p = memoryview(rng.integers(pop.n, size=512))
+            keep = memoryview(rng.random(512)) if table is not None else None
+            for j in range(512):
+                q = p[j]
+                if (now - birth[q]) / YEAR_DAYS < min_age:
+                    continue
                 if keep is not None and not keep[j] < table[END_OF_LIFE if death[q] - YEAR_DAYS <= now
                                                              else segment[q]]:
                     continue

@@ -61,6 +61,8 @@ if TYPE_CHECKING:  # pragma: no cover
     from .economy import Economy
 
 MINOR, URGENT, ACUTE = range(3)
+#: The journey of a crisis that has already ended (an exhausted iterator: ``next`` gives its default).
+ENDED: Iterator = iter(())
 HOME, CARE_HOME = 0, 1
 #: Reablement episodes end by this many days at the latest (the 6-week service limit).
 REABLEMENT_MAX_DAYS = 42.0
@@ -199,7 +201,7 @@ def crisis(eco: "Economy", p: int, acuity: int, band: int, u, z, via: str = "") 
     if lv is not None and lv.alert is not None and lv.alert[p] > 0.0 and lv.u() < lv.alert[p]:
         lv.tally(_owner(lv.alert_owner, p), "early_alerts")
         eco.end(p, "managed_telehealth")
-        return iter(())
+        return ENDED
     if first == "gp":
         return gp_contact(eco, p, acuity, band, u, z, from_111=False)
     if first == "nhs111":
@@ -210,10 +212,22 @@ def crisis(eco: "Economy", p: int, acuity: int, band: int, u, z, via: str = "") 
 
 
 def gp_contact(eco, p, acuity, band, u, z, from_111: bool) -> Iterator:
-    """Urgent same-day GP contact; without a slot people call 111, go to A&E or wait a day."""
+    """Urgent same-day GP contact; without a slot people call 111, go to A&E or wait a day.
+
+    A plain function that hands back the journey from here: a person who gets a slot now is seen
+    now (:func:`gp_seen`, so a crisis the GP manages, a third of all crises, ends without a
+    generator); a refused slot starts the retry journey (:func:`_gp_no_slot`).
+    """
+    if eco.gp_slots.take(eco.env._now, eco._k):
+        return gp_seen(eco, p, acuity, band, u, z)
+    return _gp_no_slot(eco, p, acuity, band, u, z, from_111)
+
+
+def _gp_no_slot(eco, p, acuity, band, u, z, from_111: bool) -> Iterator:
+    """No GP slot today: call 111, go to A&E, or retry at 9am on the next open day (at most twice)."""
     route = eco.routing
     retries = 0
-    while not eco.gp_slots.take(eco.env._now, eco._k):
+    while True:
         choice = "next_day" if from_111 else route.gp_no_slot.pick(u[U_GP_NO_SLOT])
         if choice == "nhs111":
             yield from call_111(eco, p, acuity, band, u, z, allow_gp=False)
@@ -224,11 +238,24 @@ def gp_contact(eco, p, acuity, band, u, z, from_111: bool) -> Iterator:
         retries += 1
         now = eco.env._now
         yield eco.gp_slots.next_open_day(now) + 9.0 / 24.0 - now  # 9am the next open day
+        if eco.gp_slots.take(eco.env._now, eco._k):
+            break
+    yield from gp_seen(eco, p, acuity, band, u, z)
+
+
+def gp_seen(eco, p, acuity, band, u, z) -> Iterator:
+    """Seen by the GP now (a slot taken): managed (the crisis ends here), or sent on (the journey from here)."""
     eco.row["gp_urgent_contacts"] += 1.0
-    outcome = route.gp[acuity].pick(u[U_GP])
+    outcome = eco.routing.gp[acuity].pick(u[U_GP])
     if outcome == "managed":
         eco.end(p, "managed_gp")
-    elif outcome == "ucr":
+        return ENDED
+    return _gp_onward(eco, p, acuity, band, u, z, outcome)
+
+
+def _gp_onward(eco, p, acuity, band, u, z, outcome: str) -> Iterator:
+    """After the GP: urgent community response, A&E, a virtual ward, or a direct admission."""
+    if outcome == "ucr":
         yield from urgent_community_response(eco, p, acuity, band, u, z)
     elif outcome == "ae":
         yield from attend_ae(eco, p, acuity, band, u, z, by_ambulance=False)

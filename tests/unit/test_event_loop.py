@@ -65,7 +65,9 @@ def test_the_far_calendar_keeps_simpys_order_exactly():
     assert logs[1] == logs[0] and logs[2] == logs[0]
     env = Environment()
     scenario(env, [])
-    assert len(env._far) > 50 and all(entry[0] >= env._cutoff for entry in env._far)  # in use, and all ahead
+    far = env.far_entries()
+    assert len(far) > 50 and all(entry[0] >= env._cutoff for entry in far)  # in use, and all ahead
+    assert all(entry[0] < env._cutoff for entry in env._queue)
 
 
 def test_a_failed_event_nobody_defused_is_raised():
