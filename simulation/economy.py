@@ -51,7 +51,8 @@ def _capacity(value) -> int | None:
     return None if value == "unlimited" else int(value)
 
 
-#: Events more than this many days ahead wait in the far calendar (``Environment``).
+#: Width in days of the far calendar's time slices (``Environment``): events in a later slice than the
+#: current one wait there, unsorted, until their slice comes.
 FAR_WINDOW = 2.0
 
 
@@ -227,9 +228,10 @@ class Journey:
     ``any_of``), and never uses an event's value, so resuming it is a plain ``next``: no
     Initialize event, no value passing, no interrupt machinery. A delay puts the driver itself
     on the queue, as SimPy schedules a ``Timeout`` (same time, priority and insertion order), so
-    a wait costs no new object: the driver looks like an event to the loop (``callbacks``, whose
-    one callback is ``resume`` called with the driver itself, and ``_ok``). Errors propagate out
-    of the loop as they would from a process.
+    a wait costs no new object: the driver looks like an event to SimPy's loop (``callbacks``,
+    whose one callback is ``resume`` called with the driver itself, and ``_ok``), and
+    ``run_until`` resumes a driver it pops directly. Errors propagate out of the loop as they
+    would from a process.
     """
 
     __slots__ = ("gen", "env", "callbacks")
@@ -255,12 +257,12 @@ class Journey:
             raise ValueError(f"a journey must yield a delay of at least 0 days or an event, not {nxt!r}")
 
     def resume(self, _event=None) -> None:
-        """Run the journey to its next wait (called by the event it waited for, or as its own callback)."""
+        """Run the journey to its next wait (called by the event it waited for, or as its own callback).
+
+        ``run_until`` does the same inline when it pops a driver (the float case written out there).
+        """
         nxt = next(self.gen, None)  # a journey never yields None: None means it has ended
-        if nxt.__class__ is float and nxt >= 0.0:  # ``_wait``'s common case inline (once per wait)
-            self.callbacks = Journey.QUEUED
-            self.env.schedule(self, NORMAL, nxt)
-        elif nxt is not None:
+        if nxt is not None:
             self._wait(nxt)
 
 
