@@ -53,7 +53,7 @@ def _capacity(value) -> int | None:
 
 #: Width in days of the far calendar's time slices (``Environment``): events in a later slice than the
 #: current one wait there, unsorted, until their slice comes.
-FAR_WINDOW = 2.0
+FAR_WINDOW = 0.25
 
 
 class Environment(simpy.Environment):
