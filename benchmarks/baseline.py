@@ -10,7 +10,7 @@ reported years by default), sets one replication, and times
 ``simulation.experiment.run_replication`` (building the economy, running it,
 and computing its metrics table), as one replication of ``python
 run_scenarios.py`` does in a worker. Prints one JSON line: ``wall_s`` (the
-whole replication), ``run_s`` (``Economy.run`` alone, its own clock),
+whole replication), ``cpu_s`` (its CPU time), ``run_s`` (``Economy.run`` alone, its own clock),
 ``logical_events`` (careshift's count, ``Economy.logical_events``: crises,
 service starts, slot uses and deaths), the population, years and peak RSS.
 
@@ -67,9 +67,9 @@ def main(argv: list[str] | None = None) -> int:
 
         profiler = cProfile.Profile()
         profiler.enable()
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     _metrics, _daily, info = run_replication(scenario, 0)
-    wall = time.perf_counter() - t0
+    wall, cpu = time.perf_counter() - t0, time.process_time() - c0
     if profiler is not None:
         profiler.disable()
         profiler.dump_stats(str(args.profile))
@@ -81,6 +81,7 @@ def main(argv: list[str] | None = None) -> int:
         "warmup_years": scenario.run.warmup_years,
         "years": scenario.run.horizon_years,
         "wall_s": wall,
+        "cpu_s": cpu,
         "run_s": info["wall_seconds"],
         "logical_events": info["logical_events"],
         "peak_rss_mb": peak_rss_mb(),

@@ -216,3 +216,24 @@ def test_runner_scaling_ratio_is_largest_scale_over_scale_1():
 
     series = {"careshift": {"0.2": 50.0, "1": 100.0, "4": 90.0}, "heapq": {"1": 80.0}}
     assert scaling_ratios(series) == {"careshift": pytest.approx(0.9)}
+
+
+def test_runner_baseline_ratio_pairs_each_replication_with_the_heapq_runs_beside_it(monkeypatch):
+    """heapq, baseline, heapq, baseline, ...: each baseline over the mean of its two neighbours; median reported."""
+    import json
+    import types
+
+    from benchmarks import runner
+
+    heapq_walls = iter([4.0, 6.0, 5.0, 3.0])
+    baseline_walls = iter([10.0, 12.0, 8.0])
+    monkeypatch.setattr(runner, "run_once", lambda engine, years, seed, scale: {
+        "wall_s": (w := next(heapq_walls)), "cpu_s": w})
+    monkeypatch.setattr(runner.subprocess, "run", lambda *a, **k: types.SimpleNamespace(
+        returncode=0, stdout=json.dumps({"wall_s": (w := next(baseline_walls)), "cpu_s": w / 2}), stderr=""))
+    out = runner.baseline_timing(5.0, repeats=3)
+    assert out["heapq_walls_s"] == [4.0, 6.0, 5.0, 3.0]
+    assert out["ratios"] == pytest.approx([10 / 5.0, 12 / 5.5, 8 / 4.0])
+    assert out["ratio"] == pytest.approx(2.0)  # median of 2.0, 2.18, 2.0
+    assert out["ratio_cpu"] == pytest.approx(1.0)
+    assert out["baseline"]["wall_s"] in (10.0, 8.0) and out["heapq_wall_s"] in (5.0, 4.0)
