@@ -51,8 +51,8 @@ def _capacity(value) -> int | None:
     return None if value == "unlimited" else int(value)
 
 
-#: Width in days of the far calendar's time slices (``Environment``): events in a later slice than the
-#: current one wait there, unsorted, until their slice comes.
+#: Width in days of the far calendar's time slices (``Environment``; a power of two, so slices are exact):
+#: events in a later slice than the current one wait there, unsorted, until their slice comes.
 FAR_WINDOW = 0.25
 
 
@@ -79,6 +79,9 @@ class Environment(simpy.Environment):
         for name, obj in simpy.Environment.__dict__.items():
             if type(obj) is BoundClass:
                 setattr(self, name, MethodType(obj.cls, self))
+        if not (window > 0 and math.frexp(window)[0] == 0.5):
+            # so that t // window and (k + 1) * window are exact: no entry lands on the wrong side of a cutoff
+            raise ValueError(f"the far calendar's window must be a power of two days, not {window!r}")
         self._window = window
         #: slice index -> entries at or after the cutoff (unsorted); ``_slices`` is a heap of the indices
         self._far: dict[float, list] = {}
@@ -95,12 +98,8 @@ class Environment(simpy.Environment):
 
     def _defer(self, entry: tuple) -> None:
         """Put an entry at or after the cutoff in its slice's bucket."""
-        t, w = entry[0], self._window
-        k = t // w if t < math.inf else math.inf
-        if (k + 1.0) * w <= t:  # keep k w <= t < (k + 1) w in the arithmetic of the cutoff (rounding)
-            k += 1.0
-        elif k * w > t:
-            k -= 1.0
+        t = entry[0]
+        k = t // self._window if t < math.inf else math.inf  # exact: the window is a power of two
         bucket = self._far.get(k)
         if bucket is None:
             self._far[k] = [entry]

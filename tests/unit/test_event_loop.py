@@ -65,6 +65,8 @@ def test_the_far_calendar_keeps_simpys_order_exactly():
     assert logs[1] == logs[0] and logs[2] == logs[0]
     env = Environment()
     scenario(env, [])
+    with pytest.raises(ValueError, match="power of two"):
+        Environment(window=0.3)  # slices must be exact in binary arithmetic
     far = env.far_entries()
     assert len(far) > 50 and all(entry[0] >= env._cutoff for entry in far)  # in use, and all ahead
     assert all(entry[0] < env._cutoff for entry in env._queue)
