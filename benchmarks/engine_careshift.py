@@ -3,9 +3,9 @@
 Built the way the careshift model is built (``simulation/economy.py``), from
 the same pieces:
 
-- the model's :class:`simulation.economy.Environment` (SimPy's, with the
+- the model's :class:`simulation.engine.Environment` (SimPy's, with the
   far-future calendar), clock in days, driven by the model's event loop
-  :func:`simulation.economy.run_until`;
+  :func:`simulation.engine.run_until`;
 - one :class:`simulation.services.pools.Pool` per node (GP, community team,
   A&E, acute beds, reablement places): O(1) FIFO acquire and release, a
   request that can be met at once returns ``None`` so the journey does not
@@ -13,11 +13,11 @@ the same pieces:
   own monitors over :class:`~simulation.services.pools.Periods` (period 0 is
   the warm-up);
 - a patient's journey is a generator, run inline from the arrival until its
-  first wait and then driven by the model's :class:`simulation.economy.Journey`
+  first wait and then driven by the model's :class:`simulation.engine.Journey`
   (a delay is yielded as a float and puts the driver itself on the queue;
   a pool hand-over is an event), never a ``simpy.Process``;
 - arrivals are the loop's merged feed (``run_until``'s `feed`): no event per
-  arrival (as ``Economy._crisis_feed``);
+  arrival (as ``simulation.engine.crisis_feed``);
 - random numbers are pre-drawn in numpy batches from careshift's named
   streams (:func:`simulation.rng.generator`): per batch of arrivals, the
   interarrival gaps, the routes and every service time.
@@ -50,7 +50,7 @@ from ruamel.yaml import YAML
 from benchmarks.workload import (ACUTE, AE, COMM, GP, NODES, REAB, Stats,
                                  lognormal_params, scaled_capacity)
 from simulation import rng as rngmod
-from simulation.economy import Environment, Journey, run_until
+from simulation.engine import Environment, Journey, run_until
 from simulation.services.pools import Periods, Pool
 
 #: The careshift-style specification this engine reads.

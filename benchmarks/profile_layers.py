@@ -20,11 +20,16 @@ of samples per layer and the 20 functions with the most samples.
 
 Needs ``py-spy`` (``pip install py-spy``; sampling a child process may need
 ``ptrace`` permission). ``--rate`` sets samples per second (default 250).
+
+The sampled process runs careshift as Python (``CARESHIFT_PURE_PYTHON=1``): py-spy sees no frames
+inside the compiled engine and pools, whose time would be charged to their Python callers. The
+shares are those of the Python source; the compiled modules make their layers cheaper.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import shutil
 import subprocess
 import sys
@@ -41,23 +46,26 @@ LAYERS: tuple[tuple[str, str | None, tuple[str, ...] | None], ...] = (
     ("SimPy Resource / Process machinery", "simpy/resources/base.py", None),
     ("SimPy Resource / Process machinery", "simpy/resources/resource.py", None),
     ("pools, level monitors, daily slots", "simulation/services/pools.py", None),
-    ("SimPy event loop (step, schedule, Timeout, Event)", "simulation/economy.py",
+    ("SimPy event loop (step, schedule, Timeout, Event)", "simulation/engine.py",
      ("run_until", "_sync", "_defer", "schedule", "step", "peek")),
     ("community referrals and starting stocks (economy)", "simulation/economy.py",
      ("_pick", "_community", "_initial_stocks")),
     ("feeder (arrival / crisis callback chain)", "benchmarks/engine_careshift.py", ("feed",)),
+    ("feeder (arrival / crisis callback chain)", "simulation/engine.py", ("crisis_feed",)),
     ("feeder (arrival / crisis callback chain)", "simulation/economy.py",
      ("_crisis_feed", "schedule_crisis", "_start_dynamic")),
     ("journeys and their driver", "benchmarks/engine_careshift.py",
      ("contact", "emergency", "resume", "__init__")),
+    ("journeys and their driver", "simulation/engine.py", ("resume", "_wait", "__init__")),
     ("journeys and their driver", "simulation/economy.py",
-     ("resume", "_wait", "start_process", "hold_until", "begin", "end", "__init__")),
+     ("start_process", "hold_until", "begin", "end")),
     ("journeys and their driver", "simulation/pathway.py", None),
     ("batches of random numbers (numpy)", "benchmarks/engine_careshift.py", ("next_batch",)),
     ("batches of random numbers (numpy)", "simulation/economy.py", ("_load_batch",)),
     ("batches of random numbers (numpy)", "simulation/demand.py", None),
     ("batches of random numbers (numpy)", "simulation/rng.py", None),
     ("state, counters and yearly steps (economy)", "simulation/economy.py", None),
+    ("state, counters and yearly steps (economy)", "simulation/engine.py", ("take",)),
     ("population (numpy columns)", "simulation/population.py", None),
     ("interventions", "simulation/interventions.py", None),
     ("metrics and tables", "simulation/metrics.py", None),
@@ -147,7 +155,7 @@ def main(argv: list[str] | None = None) -> int:
         out = Path(tmp) / "profile.txt"
         proc = subprocess.run([spy, "record", "-r", str(args.rate), "-f", "raw", "-o", str(out),
                                "--", sys.executable, *cmd], cwd=ROOT, capture_output=True,
-                              text=True, check=False)
+                              text=True, check=False, env={**os.environ, "CARESHIFT_PURE_PYTHON": "1"})
         if proc.returncode != 0 or not out.exists():
             print(f"profile_layers: py-spy failed: {proc.stderr.strip()[-500:]}", file=sys.stderr)
             return 1

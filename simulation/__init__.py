@@ -6,3 +6,7 @@ try:
     __version__ = version("careshift")
 except PackageNotFoundError:  # running from a source tree that is not installed
     __version__ = "0.0.0+source"
+
+from . import _compiled
+
+_compiled.select()  # before anything imports the engine: compiled, or its source if that has changed

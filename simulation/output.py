@@ -31,7 +31,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from . import __version__
+from . import __version__, _compiled
 from .analysis import paired_differences, replication_adequacy, summarise_runs, warmup_check
 from .rng import stream_layout
 from .scenario.loader import resolved, scenario_hash
@@ -246,10 +246,11 @@ def invariant_warnings(batch: Path) -> list[str]:
 
 
 def code_fingerprint() -> str:
-    """SHA-256 over the package's source files: a run is resumable only by the same code."""
+    """SHA-256 over the package's source files (and the compiled modules' declarations): a run is resumable
+    only by the same code. Whether the engine runs compiled or as Python does not count: the results are the same."""
     root = Path(__file__).resolve().parent
     h = hashlib.sha256()
-    for path in sorted(root.rglob("*.py")):
+    for path in sorted([*root.rglob("*.py"), *root.rglob("*.pxd")]):
         h.update(path.relative_to(root).as_posix().encode())
         h.update(path.read_bytes())
     return h.hexdigest()
@@ -287,6 +288,8 @@ def build_manifest(scenarios: list[Scenario], files: list[str], baseline: str, a
         "versions": versions(),
         "git": git_commit(),
         "code_sha256": code_fingerprint(),
+        # how the hot modules ran (compiled with Cython, or as Python): the same results either way
+        "compiled_modules": dict(_compiled.STATUS),
         "platform": {"system": platform.system(), "machine": platform.machine(), "cpu_count": os.cpu_count()},
         "baseline": baseline,
         "random_streams": stream_layout(),

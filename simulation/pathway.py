@@ -11,7 +11,7 @@ this long") or an event (a pool's hand-over of a place, or an ``any_of``
 race). It never uses an event's value, and yields only when it must wait: a
 request that can be met at once returns ``None``. That lets the economy run
 each journey inline until its first real wait, and put a delay straight on
-SimPy's event queue without making a ``Timeout`` (``economy.Journey``).
+SimPy's event queue without making a ``Timeout`` (``engine.Journey``).
 
 Hot-path habits (each worth about 1 % of a replication): the clock is read as
 ``env._now`` (the attribute behind SimPy's ``now`` property), the reporting

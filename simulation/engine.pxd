@@ -1,0 +1,23 @@
+# Types for compiling engine.py with Cython (pure-Python mode: engine.py is the source either way).
+# Only what is declared here is typed; everything else compiles as the Python it is. Keep every
+# declaration exact for Python's semantics: the compiled module must give the same results, byte
+# for byte (tests/unit/test_compiled.py runs both).
+cimport cython
+
+cdef class Draws:
+    cdef public object rng
+    cdef public list u
+    cdef public list z
+    cdef public Py_ssize_t i
+    cpdef tuple take(self, Py_ssize_t k)
+
+cdef class Journey:
+    cdef public object gen
+    cdef public object env
+    cdef public object callbacks
+    cpdef _wait(self, nxt)
+
+cdef list _QUEUED
+
+@cython.locals(head=cython.double, cutoff=cython.double, t=cython.double, calendar=cython.bint)
+cpdef run_until(env, end, feed=*, first=*)

@@ -1,0 +1,307 @@
+"""careshift's event loop: SimPy's environment with a far calendar, the loop that runs it, and the journey driver.
+
+The hot core of a replication, kept apart from the model (:mod:`simulation.economy`) so that it
+can be compiled. This is plain Python and runs as such; the install also compiles it with Cython
+(typed through ``engine.pxd`` beside it) when a C compiler is there, which makes a replication
+faster and changes nothing else: the compiled module is this source (see
+:mod:`simulation._compiled`, which also falls back to the source when it has changed since).
+"""
+
+from __future__ import annotations
+
+import math
+from heapq import heapify, heappop, heappush
+from types import MethodType
+from typing import Callable, Iterator
+
+import numpy as np
+import simpy
+from simpy.core import NORMAL, BoundClass
+from simpy.events import Event
+
+from .demand import normal_scores
+
+try:  # Cython's pure-Python mode: the declarations type the compiled module and do nothing in Python
+    import cython
+except ImportError:  # Cython is a build requirement only
+    from types import SimpleNamespace
+
+    cython = SimpleNamespace(locals=lambda **_: (lambda f: f), double=float, Py_ssize_t=int)
+
+#: Uniforms drawn at a time for the service-duration and dynamic-crisis streams (``Draws``).
+DRAW_BLOCK = 4096
+
+
+#: Width in days of the far calendar's time slices (``Environment``; a power of two, so slices are exact):
+#: events in a later slice than the current one wait there, unsorted, until their slice comes.
+FAR_WINDOW = 0.25
+
+
+class Environment(simpy.Environment):
+    """SimPy's environment with a far-future calendar: the same events in the same order, cheaper.
+
+    Most pending events of a replication are weeks or years ahead (care-home residents and
+    home-care packages held until death, a year of scheduled deaths, long stays), so SimPy's one
+    heap would hold thousands of entries and every push and pop would pay for its depth. Here only
+    entries before ``_cutoff`` go on SimPy's heap (``_queue``); a later entry is appended, unsorted,
+    to the bucket of its :data:`FAR_WINDOW`-day slice of time (``_far``: slice index -> entries).
+    When the heap has run dry, the earliest non-empty bucket becomes the heap (``heapify``) and the
+    cutoff moves to that slice's end. Entries keep their (time, priority, insertion id) keys, so the
+    order of events is SimPy's exactly; the heap holds a few hours' events, and an entry far
+    ahead costs an append instead of a push and a pop on a deep heap. ``run``, ``step`` and
+    ``peek`` work as in SimPy (and ``run_until`` is faster still).
+    """
+
+    def __init__(self, initial_time: float = 0, window: float = FAR_WINDOW) -> None:
+        super().__init__(initial_time)
+        # SimPy binds ``timeout``, ``event``, ``any_of``, ... to the instance, but only those in the
+        # instance's own class dictionary: bind the inherited ones too, or every ``env.timeout``
+        # makes a bound method (as fast as SimPy's own environment; nothing else changes)
+        for name, obj in simpy.Environment.__dict__.items():
+            if type(obj) is BoundClass:
+                setattr(self, name, MethodType(obj.cls, self))
+        if not (window > 0 and math.frexp(window)[0] == 0.5):
+            # so that t // window and (k + 1) * window are exact: no entry lands on the wrong side of a cutoff
+            raise ValueError(f"the far calendar's window must be a power of two days, not {window!r}")
+        self._window = window
+        #: slice index -> entries at or after the cutoff (unsorted); ``_slices`` is a heap of the indices
+        self._far: dict[float, list] = {}
+        self._slices: list[float] = []
+        # every entry on the heap is before the cutoff, every entry in ``_far`` at or after it
+        self._cutoff = (math.floor(initial_time / window) + 1) * window
+
+    def schedule(self, event, priority=NORMAL, delay=0) -> None:
+        t = self._now + delay
+        if t < self._cutoff:
+            heappush(self._queue, (t, priority, next(self._eid), event))
+        else:
+            self._defer((t, priority, next(self._eid), event))
+
+    def _defer(self, entry: tuple) -> None:
+        """Put an entry at or after the cutoff in its slice's bucket."""
+        t = entry[0]
+        k = t // self._window if t < math.inf else math.inf  # exact: the window is a power of two
+        bucket = self._far.get(k)
+        if bucket is None:
+            self._far[k] = [entry]
+            heappush(self._slices, k)
+        else:
+            bucket.append(entry)
+
+    def _sync(self) -> None:
+        """Make the heap's first entry the earliest of all (when the heap is empty, load the next bucket)."""
+        queue = self._queue
+        if queue or not self._slices:  # entries on the heap are all before the cutoff: they come first
+            return
+        k = heappop(self._slices)
+        queue.extend(self._far.pop(k))
+        heapify(queue)
+        self._cutoff = (k + 1.0) * self._window
+
+    def far_entries(self) -> list:
+        """Every pending entry beyond the cutoff (for tests and diagnostics)."""
+        return [entry for bucket in self._far.values() for entry in bucket]
+
+    def peek(self) -> float:
+        self._sync()
+        return super().peek()
+
+    def step(self) -> None:
+        self._sync()
+        super().step()
+
+
+def run_until(env: simpy.Environment, end: float, feed: Callable[[float], float] | None = None,
+              first: float = math.inf) -> None:
+    """Process every event before day `end`, then set the clock to `end`: ``env.run(until=end)``.
+
+    The same events in the same order as SimPy's own loop (``run`` stops at an urgent event
+    scheduled for `end`, so nothing at `end` itself is processed), without a method call and a
+    ``try`` block per event: SimPy's loop costs a few per cent of a replication. Failed events
+    that nobody defused are raised as ``Environment.step`` raises them.
+
+    `feed`, if given, is a stream of arrivals merged into the loop without an event each:
+    ``feed(now)`` handles everything due at `now` and returns the time of its next item (``inf``
+    when it has none); `first` is the time of its first item. An item runs when it is strictly
+    earlier than every queued event, so at equal times queued events go first. This is the order a
+    feeder that schedules a ``Timeout`` for its next item would give, except against an event
+    scheduled later for exactly the same time (arrival times are continuous, so never in practice).
+    """
+    if end <= env.now:
+        raise ValueError(f"end ({end}) must be after the current time ({env.now})")
+    queue = env._queue
+    pop, push = heappop, heappush
+    inf = math.inf
+    journey = Journey
+    due = first if feed is not None else inf
+    calendar = isinstance(env, Environment)
+    cutoff = env._cutoff if calendar else inf
+    eid = env._eid
+    while True:
+        head = queue[0][0] if queue else inf
+        if head >= cutoff and calendar:  # the far calendar's next entries are due (``Environment._sync``)
+            env._sync()
+            cutoff = env._cutoff
+            head = queue[0][0] if queue else inf
+        if due < head:
+            if due >= end:
+                break
+            env._now = due
+            due = feed(due)
+            continue
+        if head >= end:
+            break
+        now, _, _, event = pop(queue)
+        env._now = now
+        if event.__class__ is journey:  # a journey's own wait ended: ``Journey.resume``, inline
+            nxt = next(event.gen, None)
+            if nxt.__class__ is float and nxt >= 0.0:  # waits again: back on the queue as itself
+                t = now + nxt
+                if t < cutoff:
+                    push(queue, (t, NORMAL, next(eid), event))
+                else:
+                    env._defer((t, NORMAL, next(eid), event))
+            elif nxt is not None:
+                event._wait(nxt)
+            continue
+        callbacks, event.callbacks = event.callbacks, None
+        for callback in callbacks:
+            callback(event)
+        if not event._ok and not hasattr(event, "_defused"):
+            exc = type(event._value)(*event._value.args)
+            exc.__cause__ = event._value
+            raise exc
+    env._now = end
+
+
+class Draws:
+    """A random stream drawn in blocks of :data:`DRAW_BLOCK` uniforms and handed out in order.
+
+    ``take(k)`` gives the next `k` uniforms and their normal scores as lists: the numbers of drawing
+    `k` at a time from the stream (numpy's generators draw doubles one after another), without the
+    cost of a numpy call per draw.
+    """
+
+    __slots__ = ("rng", "u", "z", "i")
+
+    def __init__(self, rng: np.random.Generator) -> None:
+        self.rng = rng
+        self.u: list[float] = []
+        self.z: list[float] = []
+        self.i = 0
+
+    def take(self, k: int) -> tuple[list[float], list[float]]:
+        i = self.i
+        if i + k > len(self.u):
+            block = self.rng.random(DRAW_BLOCK)
+            self.u = self.u[i:] + block.tolist()
+            self.z = self.z[i:] + normal_scores(block).tolist()
+            i = 0
+        self.i = i + k
+        return self.u[i:i + k], self.z[i:i + k]
+
+
+class Journey:
+    """Drives a journey generator on SimPy's event queue without a ``simpy.Process``.
+
+    A journey yields a delay in days (a float) or a fresh event (a pool's hand-over, an
+    ``any_of``), and never uses an event's value, so resuming it is a plain ``next``: no
+    Initialize event, no value passing, no interrupt machinery. A delay puts the driver itself
+    on the queue, as SimPy schedules a ``Timeout`` (same time, priority and insertion order), so
+    a wait costs no new object: the driver looks like an event to SimPy's loop (``callbacks``,
+    whose one callback is ``resume`` called with the driver itself, and ``_ok``), and
+    ``run_until`` resumes a driver it pops directly. Errors propagate out of the loop as they
+    would from a process.
+    """
+
+    __slots__ = ("gen", "env", "callbacks")
+    _ok = True
+    _value = None
+
+    def __init__(self, env: simpy.Environment, gen: Iterator, first) -> None:
+        self.gen = gen
+        self.env = env
+        self._wait(first)
+
+    def _wait(self, nxt) -> None:
+        if nxt.__class__ is float and nxt >= 0.0:
+            self.callbacks = _QUEUED
+            self.env.schedule(self, NORMAL, nxt)
+        elif isinstance(nxt, Event):
+            nxt.callbacks.append(self.resume)
+        elif isinstance(nxt, (int, float)) and nxt >= 0:
+            self._wait(float(nxt))
+        else:
+            raise ValueError(f"a journey must yield a delay of at least 0 days or an event, not {nxt!r}")
+
+    def resume(self, _event=None) -> None:
+        """Run the journey to its next wait (called by the event it waited for, or as its own callback).
+
+        ``run_until`` does the same inline when it pops a driver (the float case written out there).
+        """
+        nxt = next(self.gen, None)  # a journey never yields None: None means it has ended
+        if nxt is not None:
+            self._wait(nxt)
+
+
+
+#: The callbacks of a driver on the queue (shared: nobody else adds to a driver's callbacks).
+_QUEUED = [Journey.resume]
+
+
+@cython.locals(now=cython.double, ti=cython.double, i=cython.Py_ssize_t, n=cython.Py_ssize_t,
+               n_uniforms=cython.Py_ssize_t, n_normal=cython.Py_ssize_t, t=list, persons=list, acuity=list,
+               band=list, first_contact=list, in_journey=bytearray, dead=bytearray)
+def crisis_feed(eco, crisis: Callable, batch_days: float, n_uniforms: int, n_normal: int) -> Iterator[float]:
+    """The crisis stream of an economy, merged into :func:`run_until` (its `feed` is this generator's ``send``).
+
+    Sent the current time, it starts every crisis due by then (loading the month's batch, ``eco._batch``,
+    when its first day comes) and yields when the next is due (``inf`` when none is left). A generator
+    keeps the batch's columns in its locals between crises, so starting one costs no call set-up. It
+    starts the following crises itself while they are earlier than everything queued (every kept crisis
+    is before the end of the run, so ``run_until`` would start them just the same).
+
+    `crisis` starts a crisis and returns its journey (``pathway.crisis``); a batch holds `n_uniforms`
+    uniforms and `n_normal` normal scores per crisis, and covers `batch_days` days.
+    """
+    in_journey, dead = eco.in_journey, eco.dead
+    env = eco.env
+    queue = env._queue
+    inf = math.inf
+    b = eco._batch_index
+    now = -inf  # primed by ``next``: yields when the first crisis is due
+    while True:
+        t, persons, acuity, band, u, z, first_contact = eco._batch
+        death_day = eco._death  # read again with every batch: the population's columns are remade when it grows
+        n = len(t)
+        i = 0
+        while i < n:
+            ti = t[i]
+            if ti > now:
+                # earlier than everything queued (the heap's first entry, or the cutoff when the heap is
+                # empty: the far calendar's entries are all after it): start it now without going back
+                # to the loop, as the loop would
+                if now > -inf and ti < (queue[0][0] if queue else env._cutoff):
+                    now = ti
+                    env._now = ti
+                else:
+                    now = yield ti
+                    continue
+            p = persons[i]
+            if in_journey[p] or dead[p] or death_day[p] <= now:
+                eco.row["crises_during_a_journey" if in_journey[p] else "crises_after_death"] += 1
+            else:
+                gen = crisis(eco, p, acuity[i], band[i], u[i * n_uniforms:(i + 1) * n_uniforms],
+                             z[i * n_normal:(i + 1) * n_normal], first_contact[i])
+                first = next(gen, None)  # inline until the first wait (as ``Economy.start_process``)
+                if first is not None:
+                    Journey(env, gen, first)
+            i += 1
+        b += 1
+        start = b * batch_days
+        if start >= eco.end_day:
+            while True:
+                yield inf
+        while now < start:
+            now = yield start
+        eco._load_batch(b)
