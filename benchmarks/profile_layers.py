@@ -47,7 +47,7 @@ LAYERS: tuple[tuple[str, str | None, tuple[str, ...] | None], ...] = (
     ("SimPy Resource / Process machinery", "simpy/resources/resource.py", None),
     ("pools, level monitors, daily slots", "simulation/services/pools.py", None),
     ("SimPy event loop (step, schedule, Timeout, Event)", "simulation/engine.py",
-     ("run_until", "_sync", "_defer", "schedule", "step", "peek")),
+     ("run_until", "_sync", "_defer", "sync", "defer", "schedule", "step", "peek")),
     ("community referrals and starting stocks (economy)", "simulation/economy.py",
      ("_pick", "_community", "_initial_stocks")),
     ("feeder (arrival / crisis callback chain)", "benchmarks/engine_careshift.py", ("feed",)),

@@ -1,7 +1,8 @@
 """Which of careshift's hot modules run compiled, and the fall-back to their Python source.
 
 The install compiles :mod:`simulation.engine` and :mod:`simulation.services.pools` with Cython when
-it can (``setup.py``). A compiled module is this package's own source, typed by the ``.pxd`` beside
+it can (``setup.py``); the compiled pools use the compiled engine's types, so both run compiled or
+neither does. A compiled module is this package's own source, typed by the ``.pxd`` beside
 it, so it gives the same results byte for byte; Python imports it in place of the ``.py``.
 
 A compiled module is used only while the source beside it is the one it was built from (the
@@ -32,7 +33,8 @@ ROOT = Path(__file__).resolve().parent.parent
 #: module -> "compiled", "python" (nothing compiled), "python: <PURE_ENV> is set" or "python: source changed
 #: since it was compiled" (filled by :func:`select`; the batch manifest records it).
 STATUS: dict[str, str] = {}
-_WHY = {"pure": f"python: {PURE_ENV} is set", "stale": "python: source changed since it was compiled"}
+_WHY = {"pure": f"python: {PURE_ENV} is set", "stale": "python: source changed since it was compiled",
+        "partner": "python: the other compiled modules run as Python (they share types)"}
 
 
 def source_digest(py: Path) -> str:
@@ -94,8 +96,11 @@ def select() -> dict[str, str]:
     """Decide, before they are imported, which modules run compiled; returns :data:`STATUS`."""
     pure = os.environ.get(PURE_ENV, "") not in ("", "0")
     sources: dict[str, Path] = {}
-    for name in MODULES:
-        how, why = decide(name, pure)
+    decided = {name: decide(name, pure) for name in MODULES}
+    if any(how != "compiled" for how, _ in decided.values()):
+        # the compiled pools use the compiled engine's types (``cimport``): all compiled, or none
+        decided = {name: ("python", "partner" if how == "compiled" else why) for name, (how, why) in decided.items()}
+    for name, (how, why) in decided.items():
         if why is not None:
             sources[name] = source_file(name)
             if why == "stale":

@@ -4,6 +4,18 @@
 # for byte (tests/unit/test_compiled.py runs both).
 cimport cython
 
+cdef class Calendar:
+    cdef public double now
+    cdef public list queue
+    cdef public object eid
+    cdef public double window
+    cdef public double cutoff
+    cdef public dict far
+    cdef public list slices
+    cpdef schedule(self, event, priority=*, delay=*)
+    cpdef defer(self, tuple entry)
+    cpdef sync(self)
+
 cdef class Draws:
     cdef public object rng
     cdef public list u
@@ -15,9 +27,11 @@ cdef class Journey:
     cdef public object gen
     cdef public object env
     cdef public object callbacks
+    cdef public Calendar cal
     cpdef _wait(self, nxt)
 
 cdef list _QUEUED
 
-@cython.locals(head=cython.double, cutoff=cython.double, t=cython.double, calendar=cython.bint)
+@cython.locals(head=cython.double, cutoff=cython.double, t=cython.double, calendar=cython.bint, cal=Calendar,
+               driver=Journey)
 cpdef run_until(env, end, feed=*, first=*)

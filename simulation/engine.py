@@ -26,7 +26,8 @@ try:  # Cython's pure-Python mode: the declarations type the compiled module and
 except ImportError:  # Cython is a build requirement only
     from types import SimpleNamespace
 
-    cython = SimpleNamespace(locals=lambda **_: (lambda f: f), double=float, Py_ssize_t=int)
+    cython = SimpleNamespace(locals=lambda **_: (lambda f: f), cast=lambda _type, obj: obj, double=float,
+                             Py_ssize_t=int)
 
 #: Uniforms drawn at a time for the service-duration and dynamic-crisis streams (``Draws``).
 DRAW_BLOCK = 4096
@@ -37,77 +38,112 @@ DRAW_BLOCK = 4096
 FAR_WINDOW = 0.25
 
 
-class Environment(simpy.Environment):
-    """SimPy's environment with a far-future calendar: the same events in the same order, cheaper.
+class Calendar:
+    """An environment's clock and pending events: SimPy's heap for the next hours, time-slice buckets beyond.
 
     Most pending events of a replication are weeks or years ahead (care-home residents and
     home-care packages held until death, a year of scheduled deaths, long stays), so SimPy's one
     heap would hold thousands of entries and every push and pop would pay for its depth. Here only
-    entries before ``_cutoff`` go on SimPy's heap (``_queue``); a later entry is appended, unsorted,
-    to the bucket of its :data:`FAR_WINDOW`-day slice of time (``_far``: slice index -> entries).
-    When the heap has run dry, the earliest non-empty bucket becomes the heap (``heapify``) and the
-    cutoff moves to that slice's end. Entries keep their (time, priority, insertion id) keys, so the
-    order of events is SimPy's exactly; the heap holds a few hours' events, and an entry far
-    ahead costs an append instead of a push and a pop on a deep heap. ``run``, ``step`` and
-    ``peek`` work as in SimPy (and ``run_until`` is faster still).
+    entries before ``cutoff`` go on SimPy's heap (``queue``, the environment's ``_queue``); a later
+    entry is appended, unsorted, to the bucket of its `window`-day slice of time (``far``: slice
+    index -> entries). When the heap has run dry, the earliest non-empty bucket becomes the heap
+    (``heapify``) and the cutoff moves to that slice's end. Entries keep their (time, priority,
+    insertion id) keys, so the order of events is SimPy's exactly; the heap holds a few hours'
+    events, and an entry far ahead costs an append instead of a push and a pop on a deep heap.
+
+    ``now`` is the environment's clock (SimPy's ``_now``): whatever moves the one moves the other
+    (``Environment.step``, :func:`run_until`, :func:`crisis_feed`), so that compiled code reads the
+    time without looking up an attribute of the environment.
+    """
+
+    __slots__ = ("now", "queue", "eid", "window", "cutoff", "far", "slices")
+
+    def __init__(self, now: float, queue: list, eid: Iterator[int], window: float) -> None:
+        if not (window > 0 and math.frexp(window)[0] == 0.5):
+            # so that t // window and (k + 1) * window are exact: no entry lands on the wrong side of a cutoff
+            raise ValueError(f"the far calendar's window must be a power of two days, not {window!r}")
+        self.now = now
+        self.queue = queue
+        self.eid = eid
+        self.window = window
+        #: slice index -> entries at or after the cutoff (unsorted); ``slices`` is a heap of the indices
+        self.far: dict = {}
+        self.slices: list = []
+        # every entry on the heap is before the cutoff, every entry in ``far`` at or after it
+        self.cutoff = (math.floor(now / window) + 1) * window
+
+    def schedule(self, event, priority=NORMAL, delay=0) -> None:
+        """SimPy's ``Environment.schedule`` (an :class:`Environment`'s ``schedule`` is this method)."""
+        t = self.now + delay
+        if t < self.cutoff:
+            heappush(self.queue, (t, priority, next(self.eid), event))
+        else:
+            self.defer((t, priority, next(self.eid), event))
+
+    def defer(self, entry: tuple) -> None:
+        """Put an entry at or after the cutoff in its slice's bucket."""
+        t = entry[0]
+        k = t // self.window if t < math.inf else math.inf  # exact: the window is a power of two
+        bucket = self.far.get(k)
+        if bucket is None:
+            self.far[k] = [entry]
+            heappush(self.slices, k)
+        else:
+            bucket.append(entry)
+
+    def sync(self) -> None:
+        """Make the heap's first entry the earliest of all (when the heap is empty, load the next bucket)."""
+        queue = self.queue
+        if queue or not self.slices:  # entries on the heap are all before the cutoff: they come first
+            return
+        k = heappop(self.slices)
+        queue.extend(self.far.pop(k))
+        heapify(queue)
+        self.cutoff = (k + 1.0) * self.window
+
+
+class Environment(simpy.Environment):
+    """SimPy's environment with a far-future calendar (:class:`Calendar`): the same events in the same order, cheaper.
+
+    ``run``, ``step`` and ``peek`` work as in SimPy (and :func:`run_until` is faster still);
+    ``schedule`` is the calendar's. The clock is a float.
     """
 
     def __init__(self, initial_time: float = 0, window: float = FAR_WINDOW) -> None:
-        super().__init__(initial_time)
+        super().__init__(float(initial_time))
         # SimPy binds ``timeout``, ``event``, ``any_of``, ... to the instance, but only those in the
         # instance's own class dictionary: bind the inherited ones too, or every ``env.timeout``
         # makes a bound method (as fast as SimPy's own environment; nothing else changes)
         for name, obj in simpy.Environment.__dict__.items():
             if type(obj) is BoundClass:
                 setattr(self, name, MethodType(obj.cls, self))
-        if not (window > 0 and math.frexp(window)[0] == 0.5):
-            # so that t // window and (k + 1) * window are exact: no entry lands on the wrong side of a cutoff
-            raise ValueError(f"the far calendar's window must be a power of two days, not {window!r}")
-        self._window = window
-        #: slice index -> entries at or after the cutoff (unsorted); ``_slices`` is a heap of the indices
-        self._far: dict[float, list] = {}
-        self._slices: list[float] = []
-        # every entry on the heap is before the cutoff, every entry in ``_far`` at or after it
-        self._cutoff = (math.floor(initial_time / window) + 1) * window
+        self._cal = Calendar(self._now, self._queue, self._eid, window)
+        self.schedule = self._cal.schedule  # what SimPy's events call: straight to the calendar
 
-    def schedule(self, event, priority=NORMAL, delay=0) -> None:
-        t = self._now + delay
-        if t < self._cutoff:
-            heappush(self._queue, (t, priority, next(self._eid), event))
-        else:
-            self._defer((t, priority, next(self._eid), event))
+    @property
+    def _cutoff(self) -> float:
+        """Entries before this time are on the heap, the rest in the far buckets."""
+        return self._cal.cutoff
 
     def _defer(self, entry: tuple) -> None:
-        """Put an entry at or after the cutoff in its slice's bucket."""
-        t = entry[0]
-        k = t // self._window if t < math.inf else math.inf  # exact: the window is a power of two
-        bucket = self._far.get(k)
-        if bucket is None:
-            self._far[k] = [entry]
-            heappush(self._slices, k)
-        else:
-            bucket.append(entry)
+        self._cal.defer(entry)
 
     def _sync(self) -> None:
-        """Make the heap's first entry the earliest of all (when the heap is empty, load the next bucket)."""
-        queue = self._queue
-        if queue or not self._slices:  # entries on the heap are all before the cutoff: they come first
-            return
-        k = heappop(self._slices)
-        queue.extend(self._far.pop(k))
-        heapify(queue)
-        self._cutoff = (k + 1.0) * self._window
+        self._cal.sync()
 
     def far_entries(self) -> list:
         """Every pending entry beyond the cutoff (for tests and diagnostics)."""
-        return [entry for bucket in self._far.values() for entry in bucket]
+        return [entry for bucket in self._cal.far.values() for entry in bucket]
 
     def peek(self) -> float:
-        self._sync()
+        self._cal.sync()
         return super().peek()
 
     def step(self) -> None:
-        self._sync()
+        """SimPy's ``Environment.step``, with the calendar's clock moved to the time of the event it processes."""
+        self._cal.sync()
+        if self._queue:
+            self._cal.now = self._queue[0][0]
         super().step()
 
 
@@ -118,7 +154,8 @@ def run_until(env: simpy.Environment, end: float, feed: Callable[[float], float]
     The same events in the same order as SimPy's own loop (``run`` stops at an urgent event
     scheduled for `end`, so nothing at `end` itself is processed), without a method call and a
     ``try`` block per event: SimPy's loop costs a few per cent of a replication. Failed events
-    that nobody defused are raised as ``Environment.step`` raises them.
+    that nobody defused are raised as ``Environment.step`` raises them. `env` is an
+    :class:`Environment` or SimPy's own.
 
     `feed`, if given, is a stream of arrivals merged into the loop without an event each:
     ``feed(now)`` handles everything due at `now` and returns the time of its next item (``inf``
@@ -135,34 +172,40 @@ def run_until(env: simpy.Environment, end: float, feed: Callable[[float], float]
     journey = Journey
     due = first if feed is not None else inf
     calendar = isinstance(env, Environment)
-    cutoff = env._cutoff if calendar else inf
+    cal = env._cal if calendar else None
+    cutoff = cal.cutoff if calendar else inf
     eid = env._eid
     while True:
         head = queue[0][0] if queue else inf
-        if head >= cutoff and calendar:  # the far calendar's next entries are due (``Environment._sync``)
-            env._sync()
-            cutoff = env._cutoff
+        if head >= cutoff and calendar:  # the far calendar's next entries are due (``Calendar.sync``)
+            cal.sync()
+            cutoff = cal.cutoff
             head = queue[0][0] if queue else inf
         if due < head:
             if due >= end:
                 break
             env._now = due
+            if calendar:
+                cal.now = due
             due = feed(due)
             continue
         if head >= end:
             break
         now, _, _, event = pop(queue)
         env._now = now
-        if event.__class__ is journey:  # a journey's own wait ended: ``Journey.resume``, inline
-            nxt = next(event.gen, None)
-            if nxt.__class__ is float and nxt >= 0.0:  # waits again: back on the queue as itself
+        if calendar:
+            cal.now = now
+        if type(event) is journey:  # a journey's own wait ended: ``Journey.resume``, inline
+            driver = cython.cast(Journey, event)
+            nxt = next(driver.gen, None)
+            if type(nxt) is float and nxt >= 0.0:  # waits again: back on the queue as itself
                 t = now + nxt
                 if t < cutoff:
                     push(queue, (t, NORMAL, next(eid), event))
                 else:
-                    env._defer((t, NORMAL, next(eid), event))
+                    cal.defer((t, NORMAL, next(eid), event))
             elif nxt is not None:
-                event._wait(nxt)
+                driver._wait(nxt)
             continue
         callbacks, event.callbacks = event.callbacks, None
         for callback in callbacks:
@@ -172,6 +215,8 @@ def run_until(env: simpy.Environment, end: float, feed: Callable[[float], float]
             exc.__cause__ = event._value
             raise exc
     env._now = end
+    if calendar:
+        cal.now = end
 
 
 class Draws:
@@ -214,19 +259,24 @@ class Journey:
     would from a process.
     """
 
-    __slots__ = ("gen", "env", "callbacks")
+    __slots__ = ("gen", "env", "callbacks", "cal")
     _ok = True
     _value = None
 
-    def __init__(self, env: simpy.Environment, gen: Iterator, first) -> None:
+    def __init__(self, env: simpy.Environment, gen: Iterator, first, cal: Calendar | None = None) -> None:
         self.gen = gen
         self.env = env
+        #: the environment's calendar (None under SimPy's own environment)
+        self.cal = cal if cal is not None else getattr(env, "_cal", None)
         self._wait(first)
 
     def _wait(self, nxt) -> None:
-        if nxt.__class__ is float and nxt >= 0.0:
+        if type(nxt) is float and nxt >= 0.0:
             self.callbacks = _QUEUED
-            self.env.schedule(self, NORMAL, nxt)
+            if self.cal is not None:
+                self.cal.schedule(self, NORMAL, nxt)
+            else:
+                self.env.schedule(self, NORMAL, nxt)
         elif isinstance(nxt, Event):
             nxt.callbacks.append(self.resume)
         elif isinstance(nxt, (int, float)) and nxt >= 0:
@@ -244,14 +294,13 @@ class Journey:
             self._wait(nxt)
 
 
-
 #: The callbacks of a driver on the queue (shared: nobody else adds to a driver's callbacks).
 _QUEUED = [Journey.resume]
 
 
 @cython.locals(now=cython.double, ti=cython.double, i=cython.Py_ssize_t, n=cython.Py_ssize_t,
                n_uniforms=cython.Py_ssize_t, n_normal=cython.Py_ssize_t, t=list, persons=list, acuity=list,
-               band=list, first_contact=list, in_journey=bytearray, dead=bytearray)
+               band=list, first_contact=list, in_journey=bytearray, dead=bytearray, cal=Calendar)
 def crisis_feed(eco, crisis: Callable, batch_days: float, n_uniforms: int, n_normal: int) -> Iterator[float]:
     """The crisis stream of an economy, merged into :func:`run_until` (its `feed` is this generator's ``send``).
 
@@ -266,6 +315,7 @@ def crisis_feed(eco, crisis: Callable, batch_days: float, n_uniforms: int, n_nor
     """
     in_journey, dead = eco.in_journey, eco.dead
     env = eco.env
+    cal = env._cal
     queue = env._queue
     inf = math.inf
     b = eco._batch_index
@@ -281,9 +331,10 @@ def crisis_feed(eco, crisis: Callable, batch_days: float, n_uniforms: int, n_nor
                 # earlier than everything queued (the heap's first entry, or the cutoff when the heap is
                 # empty: the far calendar's entries are all after it): start it now without going back
                 # to the loop, as the loop would
-                if now > -inf and ti < (queue[0][0] if queue else env._cutoff):
+                if now > -inf and ti < (queue[0][0] if queue else cal.cutoff):
                     now = ti
                     env._now = ti
+                    cal.now = ti
                 else:
                     now = yield ti
                     continue
@@ -295,7 +346,7 @@ def crisis_feed(eco, crisis: Callable, batch_days: float, n_uniforms: int, n_nor
                              z[i * n_normal:(i + 1) * n_normal], first_contact[i])
                 first = next(gen, None)  # inline until the first wait (as ``Economy.start_process``)
                 if first is not None:
-                    Journey(env, gen, first)
+                    Journey(env, gen, first, cal)
             i += 1
         b += 1
         start = b * batch_days

@@ -1,3 +1,5 @@
+from simulation.engine cimport Calendar
+
 cdef class LevelMonitor:
     cdef public object periods
     cdef public double level
@@ -10,6 +12,7 @@ cdef class LevelMonitor:
 
 cdef class Pool:
     cdef public object env
+    cdef public Calendar cal
     cdef public str name
     cdef public object capacity
     cdef public Py_ssize_t in_use

@@ -118,11 +118,13 @@ class Pool:
     the start of service.
     """
 
-    __slots__ = ("env", "name", "capacity", "in_use", "queue", "busy", "queued", "waits", "starts",
+    __slots__ = ("env", "cal", "name", "capacity", "in_use", "queue", "busy", "queued", "waits", "starts",
                  "waited", "abandoned", "abandoned_waits", "_free", "offered", "ever_unlimited")
 
     def __init__(self, env: simpy.Environment, name: str, capacity: int | None, periods: Periods):
         self.env = env
+        #: careshift's environment's calendar, whose clock is the environment's (None under SimPy's own)
+        self.cal = getattr(env, "_cal", None)
         self.name = name
         self.capacity = capacity
         self.in_use = 0
@@ -142,7 +144,7 @@ class Pool:
 
     def request(self):
         """Take a place now (returns ``None``) or join the queue (returns an event to yield)."""
-        now = self.env._now  # SimPy's clock without the property call (hot path)
+        now = self.cal.now if self.cal is not None else self.env._now  # the clock (hot path)
         if self.in_use < self._free:
             self.in_use += 1
             self.starts[self.busy.change(now, 1)] += 1
@@ -156,13 +158,13 @@ class Pool:
         """Take a place if one is free now (True); never queue (False)."""
         if self.in_use < self._free:
             self.in_use += 1
-            self.starts[self.busy.change(self.env._now, 1)] += 1
+            self.starts[self.busy.change(self.cal.now if self.cal is not None else self.env._now, 1)] += 1
             return True
         return False
 
     def release(self) -> None:
         """Give a place back; the first waiter (if any) takes it at once."""
-        now = self.env._now
+        now = self.cal.now if self.cal is not None else self.env._now
         if self.queue and self.in_use <= self._free:
             self._hand_over(now)
             return
@@ -180,7 +182,10 @@ class Pool:
         self.waits[k] += now - joined
         ev._ok = True
         ev._value = None
-        self.env.schedule(ev)
+        if self.cal is not None:
+            self.cal.schedule(ev)
+        else:
+            self.env.schedule(ev)
 
     def _fill(self, now: float) -> None:
         """Start waiters while there are free places (after a capacity rise)."""
