@@ -357,12 +357,12 @@ class Economy:
         batch = self.demand.candidates(b)
         self.interventions.update(b * BATCH_DAYS)
         t, persons, accept = batch.time, batch.person, batch.accept()
-        modifier = np.where(self.flags("residence")[persons] == CARE_HOME,
+        modifier = np.where(np.take(self.flags("residence"), persons) == CARE_HOME,
                             self.scenario.demand.care_home_rate_multiplier, 1.0)
         season = self.demand.season_acceptance(t)
         if self.interventions.items:
             without = (accept < season * modifier) & (t < self.end_day)
-            modifier = np.minimum(modifier * self.interventions.hazard[persons], MODIFIER_BOUND)
+            modifier = np.minimum(modifier * np.take(self.interventions.hazard, persons), MODIFIER_BOUND)
         keep = (accept < season * modifier) & (t < self.end_day)
         if self.interventions.items:
             avoided = without & ~keep
@@ -370,7 +370,7 @@ class Economy:
             self.interventions.attribute_avoided(persons[avoided])
             self.row["crises_added"] += float((keep & ~without).sum())
         t, persons, u = t[keep], persons[keep], batch.uniform_rows(keep)
-        band = age_band_of((t - pop.cols.birth_day[persons]) / YEAR_DAYS)
+        band = age_band_of((t - np.take(pop.cols.birth_day, persons)) / YEAR_DAYS)
         acuity = self.demand.acuity(band, u[:, U_ACUITY])
         # A journey reads a handful of its 22 uniforms: each crisis gets a memoryview of its row, whose
         # items are Python floats made on reading (converting whole rows to floats cost ~5 us a crisis,

@@ -16,6 +16,12 @@ cdef class Calendar:
     cpdef defer(self, tuple entry)
     cpdef sync(self)
 
+cdef class Choice:
+    cdef public list names
+    cdef public list cum
+    @cython.locals(i=Py_ssize_t, n=Py_ssize_t, cum=list)
+    cpdef pick(self, double u)
+
 cdef class Draws:
     cdef public object rng
     cdef public list u

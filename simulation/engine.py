@@ -10,9 +10,10 @@ faster and changes nothing else: the compiled module is this source (see
 from __future__ import annotations
 
 import math
+from bisect import bisect_right
 from heapq import heapify, heappop, heappush
 from types import MethodType
-from typing import Callable, Iterator
+from typing import TYPE_CHECKING, Callable, Iterator
 
 import numpy as np
 import simpy
@@ -21,13 +22,16 @@ from simpy.events import Event
 
 from .demand import normal_scores
 
+if TYPE_CHECKING:  # pragma: no cover
+    from .scenario.fields import ProbabilityTable
+
 try:  # Cython's pure-Python mode: the declarations type the compiled module and do nothing in Python
     import cython
 except ImportError:  # Cython is a build requirement only
     from types import SimpleNamespace
 
-    cython = SimpleNamespace(locals=lambda **_: (lambda f: f), cast=lambda _type, obj: obj, double=float,
-                             Py_ssize_t=int)
+    cython = SimpleNamespace(compiled=False, locals=lambda **_: (lambda f: f), cast=lambda _type, obj: obj,
+                             double=float, Py_ssize_t=int)
 
 #: Uniforms drawn at a time for the service-duration and dynamic-crisis streams (``Draws``).
 DRAW_BLOCK = 4096
@@ -217,6 +221,37 @@ def run_until(env: simpy.Environment, end: float, feed: Callable[[float], float]
     env._now = end
     if calendar:
         cal.now = end
+
+
+class Choice:
+    """A branch table of the journey (``pathway.Routing``), compiled for fast picking with one uniform."""
+
+    __slots__ = ("names", "cum")
+
+    def __init__(self, table: ProbabilityTable):
+        probs = table.probabilities()
+        self.names = list(probs)
+        cum, acc = [], 0.0
+        for v in probs.values():
+            acc += v
+            cum.append(acc)
+        cum[-1] = 1.0 + 1e-12  # guard against rounding: the last branch takes everything left
+        self.cum = cum
+
+    def pick(self, u: float) -> str:
+        """The branch of uniform `u`: the first whose cumulative probability exceeds it."""
+        if cython.compiled:  # the same index as bisect_right, by a scan in C (a table has a handful of branches)
+            cum = self.cum
+            i = 0
+            n = len(cum)
+            while i < n and cum[i] <= u:
+                i += 1
+            return self.names[i]
+        return self.names[bisect_right(self.cum, u)]
+
+    def pick_many(self, u: np.ndarray) -> np.ndarray:
+        """``pick`` for each of `u` at once (the same branches), as an object array of names."""
+        return np.asarray(self.names, dtype=object)[np.searchsorted(np.asarray(self.cum), u, side="right")]
 
 
 class Draws:

@@ -24,12 +24,12 @@ the few events a journey makes are built with their classes
 from __future__ import annotations
 
 import math
-from bisect import bisect_right
 from typing import TYPE_CHECKING, Callable, Iterator
 
 import numpy as np
 from simpy.events import AnyOf, Timeout
 
+from .engine import Choice
 from .demand import (
     U_111,
     U_111_TIME,
@@ -55,7 +55,7 @@ from .demand import (
     Z_LOS,
     normal_scores,
 )
-from .scenario.fields import ACUITIES, AGE_BANDS, Exponential, Fixed, Lognormal, ProbabilityTable, Uniform
+from .scenario.fields import ACUITIES, AGE_BANDS, Exponential, Fixed, Lognormal, Uniform
 
 if TYPE_CHECKING:  # pragma: no cover
     from .economy import Economy
@@ -70,29 +70,6 @@ REABLEMENT_MAX_DAYS = 42.0
 MONDAY_DISCHARGE_TIME = 10.0 / 24.0
 #: A person refused a GP slot retries on at most this many following days before going to A&E.
 GP_RETRY_DAYS = 2
-
-
-class Choice:
-    """A branch table compiled for fast picking with one uniform."""
-
-    __slots__ = ("names", "cum")
-
-    def __init__(self, table: ProbabilityTable):
-        probs = table.probabilities()
-        self.names = list(probs)
-        cum, acc = [], 0.0
-        for v in probs.values():
-            acc += v
-            cum.append(acc)
-        cum[-1] = 1.0 + 1e-12  # guard against rounding: the last branch takes everything left
-        self.cum = cum
-
-    def pick(self, u: float) -> str:
-        return self.names[bisect_right(self.cum, u)]
-
-    def pick_many(self, u: np.ndarray) -> np.ndarray:
-        """``pick`` for each of `u` at once (the same branches), as an object array of names."""
-        return np.asarray(self.names, dtype=object)[np.searchsorted(np.asarray(self.cum), u, side="right")]
 
 
 def sampler(dist, scale: float = 1.0) -> Callable[[float, float], float]:
