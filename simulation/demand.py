@@ -66,7 +66,7 @@ class CrisisBatch:
 
     def accept(self) -> np.ndarray:
         """The acceptance uniform of each candidate (time order)."""
-        return np.take(self.drawn[:, U_ACCEPT], self.order)  # as drawn[order, U_ACCEPT], without fancy indexing
+        return self.drawn[self.order, U_ACCEPT]
 
     def uniform_rows(self, keep: np.ndarray) -> np.ndarray:
         """The uniforms of the candidates selected by boolean mask `keep` (time order, C-contiguous)."""
@@ -150,9 +150,7 @@ class Demand:
         pop = self.population
         band = age_band_of(pop.age(day))
         seg = pop.segment_on(day)
-        # np.take: the same as indexing the tables with the band and segment arrays, several times faster
-        r = np.take(self._band_rate, band) * np.take(self._seg_norm, band) * np.take(self._seg_mult, seg) \
-            * pop.cols.risk[: pop.n]
+        r = self._band_rate[band] * self._seg_norm[band] * self._seg_mult[seg] * pop.cols.risk[: pop.n]
         return np.where(pop.present(day), r, 0.0) / YEAR_DAYS
 
     def predicted_risk(self, day: float, admissions_per_crisis: float = 0.15) -> tuple[np.ndarray, dict]:
@@ -188,7 +186,7 @@ class Demand:
         uniforms = rng.random((person.shape[0], N_UNIFORMS))
         # an unstable sort is about 3x faster and gives the same order unless two times tie (then stable)
         order = np.argsort(time)
-        sorted_time = np.take(time, order)  # np.take: the same as time[order], several times faster
+        sorted_time = np.take(time, order)  # np.take: the same as time[order], a little faster
         if (sorted_time[1:] == sorted_time[:-1]).any():
             order = np.argsort(time, kind="stable")
             sorted_time = np.take(time, order)
