@@ -30,8 +30,7 @@ try:  # Cython's pure-Python mode: the declarations type the compiled module and
 except ImportError:  # Cython is a build requirement only
     from types import SimpleNamespace
 
-    cython = SimpleNamespace(compiled=False, locals=lambda **_: (lambda f: f), cast=lambda _type, obj: obj,
-                             double=float, Py_ssize_t=int)
+    cython = SimpleNamespace(compiled=False, locals=lambda **_: (lambda f: f), double=float, Py_ssize_t=int)
 
 #: Uniforms drawn at a time for the service-duration and dynamic-crisis streams (``Draws``).
 DRAW_BLOCK = 4096
@@ -122,7 +121,18 @@ class Environment(simpy.Environment):
             if type(obj) is BoundClass:
                 setattr(self, name, MethodType(obj.cls, self))
         self._cal = Calendar(self._now, self._queue, self._eid, window)
-        self.schedule = self._cal.schedule  # what SimPy's events call: straight to the calendar
+        if cython.compiled:  # what SimPy's events call: straight to the compiled calendar
+            self.schedule = self._cal.schedule
+
+    def schedule(self, event, priority=NORMAL, delay=0) -> None:
+        """SimPy's ``schedule``: ``Calendar.schedule`` written out (as Python, a call less; compiled, the
+        environment's ``schedule`` is the calendar's own)."""
+        cal = self._cal
+        t = cal.now + delay
+        if t < cal.cutoff:
+            heappush(cal.queue, (t, priority, next(cal.eid), event))
+        else:
+            cal.defer((t, priority, next(cal.eid), event))
 
     @property
     def _cutoff(self) -> float:
@@ -200,7 +210,7 @@ def run_until(env: simpy.Environment, end: float, feed: Callable[[float], float]
         if calendar:
             cal.now = now
         if type(event) is journey:  # a journey's own wait ended: ``Journey.resume``, inline
-            driver = cython.cast(Journey, event)
+            driver = event  # typed as a Journey when compiled (engine.pxd), so its fields are read directly
             nxt = next(driver.gen, None)
             if type(nxt) is float and nxt >= 0.0:  # waits again: back on the queue as itself
                 t = now + nxt
