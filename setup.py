@@ -4,7 +4,7 @@ Everything else about the package is in ``pyproject.toml``. ``simulation/engine.
 loop and journey driver) and ``simulation/services/pools.py`` (capacity pools and level monitors)
 are plain Python; here they are also compiled, typed by the ``.pxd`` file beside each, into
 extension modules that Python imports in their place. The compiled modules run the same source and
-give the same results, byte for byte; a replication takes about a seventh less time.
+give the same results, byte for byte; a replication takes about a quarter less time.
 
 The extensions are optional: without a C compiler the install goes on (with a warning) and careshift
 runs as Python. Each built module gets a ``<name>.compiled.json`` beside it holding the SHA-256 of

