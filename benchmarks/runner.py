@@ -280,6 +280,15 @@ def versions() -> dict[str, str | None]:
     return out
 
 
+def compiled_modules() -> dict[str, str]:
+    """Whether careshift's engine and pools ran compiled (the child processes decide as this one does)."""
+    if str(ROOT) not in sys.path:
+        sys.path.insert(0, str(ROOT))
+    from simulation import _compiled
+
+    return dict(_compiled.STATUS)
+
+
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     """Parse the command line (see the module docstring)."""
     parser = argparse.ArgumentParser(
@@ -418,6 +427,7 @@ def main(argv: list[str] | None = None) -> int:
             "spec": SPEC,
             **git_state(),
             "versions": versions(),
+            "compiled_modules": compiled_modules(),
             "machine": {"cpu_count": os.cpu_count(), "platform": platform.platform(),
                         "processor": platform.processor() or platform.machine()},
             "quick": args.quick,
