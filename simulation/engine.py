@@ -1,4 +1,5 @@
-"""careshift's event loop: SimPy's environment with a far calendar, the loop that runs it, and the journey driver.
+"""careshift's event loop: SimPy's environment with a far calendar, the loop that runs it, the crisis feed,
+the journey driver, the journey's branch tables and the blocks of service-time draws.
 
 The hot core of a replication, kept apart from the model (:mod:`simulation.economy`) so that it
 can be compiled. This is plain Python and runs as such; the install also compiles it with Cython

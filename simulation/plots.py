@@ -1299,7 +1299,7 @@ def draw_all(batch: Path, summary: pd.DataFrame, comparison: pd.DataFrame, scena
             pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"))
             helper = pool.submit(draw_some, batch, summary, comparison, list(scenarios), baseline, theirs)
             pool.shutdown(wait=False)
-        except (OSError, RuntimeError):  # no second process here: draw them all in this one
+        except Exception:  # no second process here (a daemon process, no resources): draw them all in this one
             helper = None
     drawn = draw_some(batch, summary, comparison, list(scenarios), baseline,
                       [spec.name for spec in specs if helper is None or spec.name not in theirs], view)
