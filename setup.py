@@ -22,19 +22,21 @@ from setuptools import Extension, setup
 from setuptools.command.build_ext import build_ext
 
 ROOT = Path(__file__).resolve().parent
-#: The compiled modules (keep in step with ``simulation._compiled.MODULES``).
-MODULES = ("simulation.engine", "simulation.services.pools")
 
 
-def source_digest(py: Path) -> str:
-    """SHA-256 of a module's source and its ``.pxd`` (as ``simulation._compiled.source_digest``)."""
-    import hashlib
+def _compiled_helpers():
+    """``simulation/_compiled.py`` (which modules to compile, and the digest of a source), loaded by its path:
+    the one definition the build and the runtime check share, without importing the package."""
+    import importlib.util
 
-    h = hashlib.sha256(py.read_bytes())
-    pxd = py.with_suffix(".pxd")
-    if pxd.exists():
-        h.update(pxd.read_bytes())
-    return h.hexdigest()
+    spec = importlib.util.spec_from_file_location("careshift_compiled", ROOT / "simulation" / "_compiled.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+COMPILED = _compiled_helpers()
+MODULES = COMPILED.MODULES
 
 
 class BuildExt(build_ext):
@@ -54,7 +56,7 @@ class BuildExt(build_ext):
         if target.exists():  # an optional extension that failed to build leaves nothing
             source = ROOT / (ext.name.replace(".", "/") + ".py")
             stem = ext.name.rsplit(".", 1)[-1]
-            record = json.dumps({"module": ext.name, "source_sha256": source_digest(source)}) + "\n"
+            record = json.dumps({"module": ext.name, "source_sha256": COMPILED.source_digest(source)}) + "\n"
             # beside the build (a wheel) and beside the source (where an editable install puts the build)
             for folder in {target.parent, source.parent}:
                 (folder / f"{stem}.compiled.json").write_text(record, encoding="utf-8")

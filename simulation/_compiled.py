@@ -24,7 +24,7 @@ import sys
 import warnings
 from pathlib import Path
 
-#: The modules the install compiles (keep in step with ``setup.py``).
+#: The modules the install compiles (``setup.py`` reads this list).
 MODULES = ("simulation.engine", "simulation.services.pools")
 #: Environment variable that makes careshift run every module from its Python source.
 PURE_ENV = "CARESHIFT_PURE_PYTHON"
@@ -38,7 +38,7 @@ _WHY = {"pure": f"python: {PURE_ENV} is set", "stale": "python: source changed s
 
 
 def source_digest(py: Path) -> str:
-    """SHA-256 of a module's source and its ``.pxd`` (as the build records it)."""
+    """SHA-256 of a module's source and its ``.pxd`` (``setup.py`` records it beside each build)."""
     h = hashlib.sha256(py.read_bytes())
     pxd = py.with_suffix(".pxd")
     if pxd.exists():

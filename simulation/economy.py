@@ -17,7 +17,7 @@ import numpy as np
 
 from . import pathway
 from . import rng as rngmod
-from .engine import DRAW_BLOCK, FAR_WINDOW, Draws, Environment, Journey, crisis_feed, run_until  # noqa: F401
+from .engine import Draws, Environment, Journey, crisis_feed, run_until
 from .demand import (BATCH_DAYS, MODIFIER_BOUND, NORMAL_COLUMNS, Calendar, Demand, N_UNIFORMS, U_ACCEPT, U_ACUITY,
                      U_FIRST, crisis_normal_scores, normal_scores)
 from .pathway import CARE_HOME, HOME, Routing

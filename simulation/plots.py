@@ -1254,23 +1254,23 @@ def _same_keys(table: pd.DataFrame, path: Path) -> bool:
 MIN_FIGURES_TO_SHARE = 8
 
 
-def draw_some(batch: Path, summary: pd.DataFrame, comparison: pd.DataFrame, scenarios: list[str], baseline: str,
-              names: list[str], view: "BatchView | None" = None) -> dict[str, dict[str, bytes]]:
-    """Draw the named figures of a batch: name -> {"png": bytes, "svg": bytes} (figures with nothing to show
-    are left out). Runs in :func:`draw_all`'s process or in its helper process."""
-    batch = Path(batch)
-    if view is None:
-        view = BatchView(batch, normalise(summary), normalise(comparison), list(scenarios), baseline,
-                         _manifest(batch))
-    wanted = set(names)
+def _render_all(specs: list[FigureSpec]) -> dict[str, dict[str, bytes]]:
+    """Draw figures: name -> {"png": bytes, "svg": bytes} (figures with nothing to show are left out)."""
     out = {}
-    for spec in figure_specs(view):
-        if spec.name not in wanted:
-            continue
+    for spec in specs:
         fig = build(spec)
         if fig is not None:
             out[spec.name] = {fmt: render(fig, fmt) for fmt in ("png", "svg")}
     return out
+
+
+def draw_some(batch: Path, summary: pd.DataFrame, comparison: pd.DataFrame, scenarios: list[str], baseline: str,
+              names: list[str]) -> dict[str, dict[str, bytes]]:
+    """The named figures of a batch, drawn (as :func:`_render_all`): :func:`draw_all`'s helper process."""
+    batch = Path(batch)
+    view = BatchView(batch, normalise(summary), normalise(comparison), list(scenarios), baseline, _manifest(batch))
+    wanted = set(names)
+    return _render_all([spec for spec in figure_specs(view) if spec.name in wanted])
 
 
 def draw_all(batch: Path, summary: pd.DataFrame, comparison: pd.DataFrame, scenarios: list[str],
@@ -1301,13 +1301,12 @@ def draw_all(batch: Path, summary: pd.DataFrame, comparison: pd.DataFrame, scena
             pool.shutdown(wait=False)
         except Exception:  # no second process here (a daemon process, no resources): draw them all in this one
             helper = None
-    drawn = draw_some(batch, summary, comparison, list(scenarios), baseline,
-                      [spec.name for spec in specs if helper is None or spec.name not in theirs], view)
+    drawn = _render_all([spec for spec in specs if helper is None or spec.name not in theirs])
     if helper is not None:
         try:
             drawn.update(helper.result())
         except Exception:  # the helper failed (BrokenProcessPool, ...): draw its share here
-            drawn.update(draw_some(batch, summary, comparison, list(scenarios), baseline, theirs, view))
+            drawn.update(_render_all([spec for spec in specs if spec.name in theirs]))
     names = []
     for spec in specs:
         if spec.name not in drawn:
