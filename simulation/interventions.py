@@ -447,7 +447,9 @@ class Runtime:
         # the latent segment: being in the last year of life is not knowable in advance, so it only adds people
         # (when end_of_life is listed), it never removes anyone from their long-term segment
         latent = pop.cols.segment[: pop.n]
-        wanted = np.isin(latent, [SEGMENTS.index(s) for s in el.segments if s != "end_of_life"])
+        listed = np.zeros(len(SEGMENTS), dtype=bool)  # segment code -> listed (a lookup: np.isin costs ~6x more)
+        listed[[SEGMENTS.index(s) for s in el.segments if s != "end_of_life"]] = True
+        wanted = listed[latent]
         if "end_of_life" in el.segments:
             wanted |= pop.segment_on(day) == END_OF_LIFE
         ok &= wanted

@@ -19,16 +19,26 @@ import numpy as np
 
 
 def c_statistic(score: np.ndarray, outcome: np.ndarray) -> float:
-    """Area under the ROC curve (probability a random case outranks a random non-case; ties count half)."""
+    """Area under the ROC curve (probability a random case outranks a random non-case; ties count half).
+
+    The Mann-Whitney form, (sum of the cases' ranks - n1 (n1 + 1) / 2) / (n1 n0), with tied scores
+    given the average of their ranks. A case's average rank is (#scores below it + #scores at or
+    below it + 1) / 2: two binary searches in the sorted scores, which is several times faster than
+    ranking everyone. The sum of these half-integers is exact, so the result is the same float as
+    ranking with ``scipy.stats.rankdata`` gives. NaN if there is no case, no non-case, or a NaN score.
+    """
+    score = np.asarray(score, dtype=np.float64)
     outcome = np.asarray(outcome, dtype=bool)
     n1 = int(outcome.sum())
     n0 = outcome.size - n1
-    if n1 == 0 or n0 == 0:
+    if n1 == 0 or n0 == 0 or np.isnan(score).any():
         return float("nan")
-    from scipy.stats import rankdata  # imported here: scipy.stats costs ~0.9 s at every worker's start
-
-    ranks = rankdata(score)
-    return float((ranks[outcome].sum() - n1 * (n1 + 1) / 2.0) / (n1 * n0))
+    ordered = np.sort(score)
+    cases = score[outcome]
+    below = np.searchsorted(ordered, cases, side="left")
+    at_or_below = np.searchsorted(ordered, cases, side="right")
+    rank_sum = float((below + at_or_below + 1).sum()) / 2.0
+    return float((rank_sum - n1 * (n1 + 1) / 2.0) / (n1 * n0))
 
 
 def admission_probability(expected_crises: np.ndarray, admissions_per_crisis: float) -> np.ndarray:

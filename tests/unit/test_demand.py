@@ -93,6 +93,33 @@ def test_predicted_risk_reaches_its_c_statistic(demand):
     assert info["c_max"] > target
 
 
+_RNG = np.random.default_rng(3)
+
+
+@pytest.mark.parametrize("score", [
+    np.array([0.5, -1.0, 0.5, 7.0, -1.0, 0.5, np.inf, -np.inf]),
+    np.array([2.0, 2.0, 2.0, 2.0]),  # all tied: 0.5
+    np.round(_RNG.gamma(0.5, 1.0, 50_000), 2),  # many ties, as log expected rates have
+    _RNG.standard_normal(50_000),
+])
+def test_c_statistic_is_the_rank_formula_exactly(score):
+    # the risk score's noise is searched on this value: it must be the rank-sum formula to the last bit
+    from scipy.stats import rankdata
+
+    outcome = np.arange(score.size) % 3 == 0
+    n1, n0 = int(outcome.sum()), int((~outcome).sum())
+    expected = (rankdata(score)[outcome].sum() - n1 * (n1 + 1) / 2.0) / (n1 * n0)
+    assert c_statistic(score, outcome) == expected
+
+
+def test_c_statistic_of_a_perfect_and_a_reversed_score_and_of_nothing_to_compare():
+    outcome = np.array([False, False, True, True])
+    assert c_statistic(np.array([1.0, 2.0, 3.0, 4.0]), outcome) == 1.0
+    assert c_statistic(np.array([4.0, 3.0, 2.0, 1.0]), outcome) == 0.0
+    assert np.isnan(c_statistic(np.array([1.0, 2.0]), np.array([True, True])))
+    assert np.isnan(c_statistic(np.array([1.0, np.nan, 3.0, 4.0]), outcome))
+
+
 def test_top_fraction_selects_the_highest_scores():
     score = np.array([0.1, 0.9, 0.5, 0.7, np.nan])
     eligible = np.array([True, True, True, True, False])
