@@ -4,6 +4,18 @@
 # for byte (tests/unit/test_compiled.py runs both).
 cimport cython
 
+# the queue's heap, with entries compared in C (the same algorithm as heapq, so the same list)
+@cython.locals(ta=double, tb=double, pa=long, pb=long)
+cdef bint _before(tuple a, tuple b) except -1
+@cython.locals(parent_pos=Py_ssize_t)
+cdef int _sift_down(list heap, Py_ssize_t start, Py_ssize_t pos) except -1
+@cython.locals(end=Py_ssize_t, start=Py_ssize_t, child=Py_ssize_t, right=Py_ssize_t)
+cdef int _sift_up(list heap, Py_ssize_t pos) except -1
+cpdef heap_push(list heap, tuple entry)
+cpdef tuple heap_pop(list heap)
+@cython.locals(i=Py_ssize_t)
+cpdef heap_ify(list heap)
+
 cdef class Calendar:
     cdef public double now
     cdef public list queue

@@ -153,3 +153,36 @@ def test_a_replication_is_identical_under_simpys_own_loop(monkeypatch):
     assert len(own[2]) > 100 and own[3]  # admissions and deaths happened
     monkeypatch.setattr(economy, "run_until", simpy_run)
     assert state(Economy(sc, 0).run()) == own
+
+
+def test_the_queue_heap_is_heapqs_element_for_element():
+    """The engine's heap (compiled: entries compared in C) leaves the list exactly as ``heapq`` would,
+    ties in time and priority included, and pops in (time, priority, insertion) order."""
+    import heapq
+    import random
+
+    from simulation.engine import heap_ify, heap_pop, heap_push
+
+    rng = random.Random(7)
+    ids = iter(range(10**6))
+
+    def entry():
+        return (rng.choice([0.0, 0.25, 1.5, 2.0]) if rng.random() < 0.3 else rng.uniform(0, 5), rng.choice([0, 1]),
+                next(ids), object())
+
+    mine, theirs = [], []
+    for _ in range(3000):
+        if rng.random() < 0.6 or not mine:
+            e = entry()
+            heap_push(mine, e)
+            heapq.heappush(theirs, e)
+        else:
+            assert heap_pop(mine) is heapq.heappop(theirs)
+        assert mine == theirs
+    bulk = [entry() for _ in range(500)]
+    mine, theirs = list(bulk), list(bulk)
+    heap_ify(mine)
+    heapq.heapify(theirs)
+    assert mine == theirs
+    popped = [heap_pop(mine) for _ in range(len(mine))]
+    assert [e[:3] for e in popped] == sorted(e[:3] for e in bulk)
