@@ -5,7 +5,7 @@ Everything comes from the saved batch folder (``manifest.json``, ``summary.csv``
 ``python run_scenarios.py report BATCH``. The HTML opens on a locked-down desktop with no
 server, no internet and no Python: images are embedded as base64 PNG, the style is inline,
 there is no script and no external address, and every piece of user text is escaped.
-The PDF holds the same content on A4 pages drawn with matplotlib.
+The PDF holds the same content on A4 pages drawn with ReportLab, in the figures' DejaVu fonts.
 
 Content: how to read the report; the headline table of every scenario against the
 baseline with 95% confidence intervals; the figures; a one-page value case per scenario
@@ -1299,14 +1299,36 @@ PARA_FILL = {"lead": "#E8F1F8", "warn": "#FFF4E0", "ok": "#E6F4EA"}
 PARA_BAR = {"lead": "#005EB8", "warn": "#E69F00", "ok": "#007F3B", "quote": "#AEB7BD"}
 
 
+#: The report's fonts: DejaVu, as in the figures (the files come with matplotlib), embedded as subsets.
+_FONT_FILES = {"sans": "DejaVuSans.ttf", "sans-bold": "DejaVuSans-Bold.ttf", "sans-italic": "DejaVuSans-Oblique.ttf",
+               "mono": "DejaVuSansMono.ttf", "mono-bold": "DejaVuSansMono-Bold.ttf"}
+#: Height of a line's top above its baseline, in ems: matplotlib's ``va="top"`` (DejaVu's "l" is 0.76 em tall).
+_ASCENT = 0.76
+
+
+@lru_cache(maxsize=1)
+def _register_fonts() -> None:
+    import matplotlib
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.ttfonts import TTFont
+
+    folder = Path(matplotlib.get_data_path()) / "fonts" / "ttf"
+    for key, file in _FONT_FILES.items():
+        pdfmetrics.registerFont(TTFont(f"careshift-{key}", str(folder / file)))
+
+
+def _font(bold: bool = False, italic: bool = False, mono: bool = False) -> str:
+    _register_fonts()
+    if mono:
+        return "careshift-mono-bold" if bold else "careshift-mono"
+    return "careshift-sans-bold" if bold else "careshift-sans-italic" if italic else "careshift-sans"
+
+
 @lru_cache(maxsize=20000)
 def _width_pt(text: str, size: float, bold: bool = False, mono: bool = False) -> float:
-    from matplotlib.font_manager import FontProperties
-    from matplotlib.textpath import text_to_path
+    from reportlab.pdfbase.pdfmetrics import stringWidth
 
-    prop = FontProperties(family="DejaVu Sans Mono" if mono else "DejaVu Sans", size=size,
-                          weight="bold" if bold else "normal")
-    return text_to_path.get_text_width_height_descent(text, prop, ismath=False)[0]
+    return stringWidth(text, _font(bold, mono=mono), size)
 
 
 def wrap_text(text: str, width_pt: float, size: float, bold: bool = False, mono: bool = False) -> list[str]:
@@ -1337,15 +1359,12 @@ def wrap_text(text: str, width_pt: float, size: float, bold: bool = False, mono:
 
 
 class PdfFlow:
-    """Blocks flowed onto A4 pages of matplotlib figures."""
+    """Blocks flowed onto A4 pages (a ReportLab canvas; positions in inches from the bottom left)."""
 
-    def __init__(self, pdf, footer: str):
-        from matplotlib.figure import Figure
-
-        self._Figure = Figure
-        self.pdf = pdf
+    def __init__(self, canvas, footer: str):
+        self.canvas = canvas
         self.footer = footer
-        self.fig = None
+        self.open = False
         self.page = 0
         self.y = 0.0
 
@@ -1355,36 +1374,41 @@ class PdfFlow:
 
     def new_page(self) -> None:
         self.finish_page()
-        self.fig = self._Figure(figsize=(PAGE_W, PAGE_H), dpi=72)
+        self.open = True
         self.page += 1
         self.y = PAGE_H - MARGIN
 
     def finish_page(self) -> None:
-        if self.fig is None:
+        if not self.open:
             return
-        self.fig.text(MARGIN / PAGE_W, 0.35 / PAGE_H, self.footer, fontsize=7, color="#768692", parse_math=False)
-        self.fig.text(1 - MARGIN / PAGE_W, 0.35 / PAGE_H, f"page {self.page}", fontsize=7, color="#768692",
-                      ha="right", parse_math=False)
-        self.pdf.savefig(self.fig)
-        self.fig = None
+        c = self.canvas
+        c.setFillColor(_colour("#768692"))
+        c.setFont(_font(), 7)
+        baseline = 0.35 * 72
+        c.drawString(MARGIN * 72, baseline, self.footer)
+        c.drawRightString((PAGE_W - MARGIN) * 72, baseline, f"page {self.page}")
+        c.showPage()
+        self.open = False
 
     def at_top(self) -> bool:
-        return self.fig is None or self.y >= PAGE_H - MARGIN - 1e-6
+        return not self.open or self.y >= PAGE_H - MARGIN - 1e-6
 
     def need(self, h: float) -> None:
-        if self.fig is None or self.y - h < MARGIN:
+        if not self.open or self.y - h < MARGIN:
             self.new_page()
 
-    def text(self, x: float, y: float, s: str, size: float, **kw) -> None:
-        self.fig.text(x / PAGE_W, y / PAGE_H, s, fontsize=size, va="top", ha="left", parse_math=False,
-                      family=kw.pop("family", "DejaVu Sans"), **kw)
+    def text(self, x: float, y: float, s: str, size: float, color: str = "#212B32", fontweight: str = "normal",
+             fontstyle: str = "normal", family: str = "DejaVu Sans") -> None:
+        """One line of text whose top is at height `y` (inches)."""
+        c = self.canvas
+        c.setFillColor(_colour(color))
+        c.setFont(_font(fontweight == "bold", fontstyle == "italic", family == "DejaVu Sans Mono"), size)
+        c.drawString(x * 72, y * 72 - size * _ASCENT, s)
 
     def rect(self, x: float, y_top: float, w: float, h: float, colour: str) -> None:
-        from matplotlib.patches import Rectangle
-
-        self.fig.add_artist(Rectangle((x / PAGE_W, (y_top - h) / PAGE_H), w / PAGE_W, h / PAGE_H,
-                                      transform=self.fig.transFigure, facecolor=colour, edgecolor="none",
-                                      zorder=0))
+        c = self.canvas
+        c.setFillColor(_colour(colour))
+        c.rect(x * 72, (y_top - h) * 72, w * 72, h * 72, stroke=0, fill=1)
 
     def heading(self, block: Heading) -> None:
         size = {1: 18, 2: 14, 3: 11}.get(block.level, 11)
@@ -1489,12 +1513,10 @@ class PdfFlow:
             self.y -= 0.06
 
     def image(self, png: bytes, caption: str) -> None:
-        import matplotlib.image as mpimg
+        from reportlab.lib.utils import ImageReader
 
-        arr = mpimg.imread(io.BytesIO(png), format="png")
-        if arr.ndim == 3 and arr.shape[2] == 4:
-            arr = arr[:, :, :3]
-        h_px, w_px = arr.shape[:2]
+        picture = ImageReader(io.BytesIO(png))
+        w_px, h_px = picture.getSize()
         width = min(self.width, w_px / plots.DPI)
         height = width * h_px / w_px
         cap_h = 0.45
@@ -1503,9 +1525,7 @@ class PdfFlow:
             height = max_h
             width = height * w_px / h_px
         self.need(height + cap_h)
-        ax = self.fig.add_axes([MARGIN / PAGE_W, (self.y - height) / PAGE_H, width / PAGE_W, height / PAGE_H])
-        ax.imshow(arr, interpolation="none", aspect="auto")
-        ax.set_axis_off()
+        self.canvas.drawImage(picture, MARGIN * 72, (self.y - height) * 72, width * 72, height * 72)
         self.y -= height + 0.05
         self.paragraph(caption, "note", size=7.5)
 
@@ -1519,33 +1539,61 @@ class PdfFlow:
             self.paragraph(f"{i + 1}. {title}", "", size=9.0, indent=0.1)
 
 
+def _title_only():
+    """ReportLab's document information, holding the title only."""
+    from reportlab.pdfbase.pdfdoc import PDFDictionary, PDFInfo, PDFString
+
+    class TitleOnly(PDFInfo):
+        def format(self, document):
+            return PDFDictionary({"Title": PDFString(self.title)}).format(document)
+
+    return TitleOnly()
+
+
+@lru_cache(maxsize=64)
+def _colour(hex_colour: str):
+    """A ReportLab colour from "#RRGGBB" or a named colour ("white")."""
+    from reportlab.lib.colors import toColor
+
+    return toColor(hex_colour)  # "#RRGGBB" or a CSS name
+
+
 def render_pdf(blocks: list, images: dict[str, bytes]) -> bytes:
-    from matplotlib.backends.backend_pdf import PdfPages
+    """The report as an A4 PDF, the same bytes for the same blocks (no date or producer of the moment)."""
+    from reportlab.pdfbase.pdfdoc import PDFInfo
+    from reportlab.pdfgen.canvas import Canvas
 
     buf = io.BytesIO()
-    metadata = {"Title": "careshift report", "Creator": None, "Producer": None, "CreationDate": None,
-                "ModDate": None}
-    with PdfPages(buf, metadata=metadata) as pdf:
-        flow = PdfFlow(pdf, "careshift report")
-        flow.new_page()
-        for block in blocks:
-            if isinstance(block, Heading):
-                flow.heading(block)
-            elif isinstance(block, Para):
-                flow.paragraph(block.text, block.style)
-            elif isinstance(block, Bullets):
-                flow.bullets(block.items)
-            elif isinstance(block, Table):
-                flow.table(block)
-            elif isinstance(block, FigureBlock):
-                if block.name in images:
-                    flow.image(images[block.name], block.caption)
-            elif isinstance(block, PageBreak):
-                if not flow.at_top():
-                    flow.new_page()
-            elif isinstance(block, Contents):
-                flow.contents(block)
-        flow.finish_page()
+    # invariant: the file's id is fixed, so a report rebuilt later is the same file; the document
+    # information holds the title only (ReportLab's would add a fixed date of 2000 and its name)
+    canvas = Canvas(buf, pagesize=(PAGE_W * 72, PAGE_H * 72), invariant=1, pageCompression=1)
+    canvas.setTitle("careshift report")
+    doc = getattr(canvas, "_doc", None)
+    if doc is not None and isinstance(getattr(doc, "info", None), PDFInfo):
+        info = _title_only()
+        info.title = "careshift report"
+        doc.info = info
+    flow = PdfFlow(canvas, "careshift report")
+    flow.new_page()
+    for block in blocks:
+        if isinstance(block, Heading):
+            flow.heading(block)
+        elif isinstance(block, Para):
+            flow.paragraph(block.text, block.style)
+        elif isinstance(block, Bullets):
+            flow.bullets(block.items)
+        elif isinstance(block, Table):
+            flow.table(block)
+        elif isinstance(block, FigureBlock):
+            if block.name in images:
+                flow.image(images[block.name], block.caption)
+        elif isinstance(block, PageBreak):
+            if not flow.at_top():
+                flow.new_page()
+        elif isinstance(block, Contents):
+            flow.contents(block)
+    flow.finish_page()
+    canvas.save()
     return buf.getvalue()
 
 
@@ -1566,8 +1614,6 @@ def write_report(batch: Path, *, plots_too: bool = True) -> list[Path]:
     written to ``<batch>/plots`` as PNG and SVG, so a caller needs no separate ``draw_all``.
     Returns the report files first, then the plot files written or found.
     """
-    import matplotlib
-
     batch = Path(batch)
     b = load(batch)
     specs = {spec.name: spec for spec in plots.figure_specs(b.view)}
@@ -1598,9 +1644,7 @@ def write_report(batch: Path, *, plots_too: bool = True) -> list[Path]:
     blocks = document(b, figures)
     html_path, pdf_path = batch / "report.html", batch / "report.pdf"
     output.atomic_write_text(html_path, render_html(blocks, images))
-    with matplotlib.rc_context(plots.STYLE):
-        pdf = render_pdf(blocks, images)
-    output.atomic_write_bytes(pdf_path, pdf)
+    output.atomic_write_bytes(pdf_path, render_pdf(blocks, images))
     return [html_path, pdf_path, *plot_files]
 
 

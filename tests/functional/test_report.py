@@ -97,6 +97,17 @@ def test_the_pdf_exists_with_fixed_metadata(batch):
     pdf = (batch / "report.pdf").read_bytes()
     assert pdf.startswith(b"%PDF") and len(pdf) > 50_000
     assert b"CreationDate" not in pdf and b"Producer" not in pdf
+    assert b"/Title (careshift report)" in pdf
+    # the fonts the figures use, embedded (subsets), so the minus signs and arrows of the tables print
+    assert b"DejaVuSans" in pdf
+
+
+def test_the_pdf_is_the_same_file_when_rebuilt(batch):
+    from simulation.report import render_pdf
+
+    b = load(batch)
+    blocks = document(b, {})
+    assert render_pdf(blocks, {}) == render_pdf(blocks, {})
 
 
 def test_a_money_section_appears_only_with_cost_metrics(batch):
