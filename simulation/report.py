@@ -1314,7 +1314,21 @@ def _register_fonts() -> None:
 
     folder = Path(matplotlib.get_data_path()) / "fonts" / "ttf"
     for key, file in _FONT_FILES.items():
-        pdfmetrics.registerFont(TTFont(f"careshift-{key}", str(folder / file)))
+        pdfmetrics.registerFont(TTFont(f"careshift-{key}", str(_font_file(folder, file))))
+
+
+def _font_file(folder: Path, file: str) -> Path:
+    """The font file from matplotlib's own fonts, else from the system's (some packagers leave them out)."""
+    if (folder / file).is_file():
+        return folder / file
+    from matplotlib import font_manager
+
+    found = sorted(Path(f) for f in font_manager.findSystemFonts(fontext="ttf") if Path(f).name == file)
+    if not found:
+        raise RuntimeError(f"the PDF report needs the font {file} (DejaVu, which comes with matplotlib), "
+                           f"and neither matplotlib's fonts nor the system's have it; install fonts-dejavu or "
+                           f"reinstall matplotlib from the package registry")
+    return found[0]
 
 
 def _font(bold: bool = False, italic: bool = False, mono: bool = False) -> str:

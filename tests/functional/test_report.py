@@ -6,6 +6,7 @@ import html
 import re
 import shutil
 import subprocess
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -141,3 +142,22 @@ def test_the_report_renders_in_a_headless_browser(batch, tmp_path):
     colours = np.unique((pixels * 255).astype(np.uint8).reshape(-1, 3), axis=0)
     assert len(colours) > 50, "the screenshot is (nearly) blank"
     assert pixels.std() * 255 > 20
+
+
+def test_the_pdf_fonts_come_from_matplotlib_else_the_system_else_a_clear_error(tmp_path, monkeypatch):
+    import matplotlib
+    from matplotlib import font_manager
+
+    from simulation.report import _FONT_FILES, _font_file
+
+    bundled = Path(matplotlib.get_data_path()) / "fonts" / "ttf"
+    for file in _FONT_FILES.values():  # the pip-installed matplotlib ships all five
+        assert _font_file(bundled, file) == bundled / file
+    empty = tmp_path / "no-fonts"
+    empty.mkdir()
+    system_copy = tmp_path / "system" / "DejaVuSans.ttf"
+    monkeypatch.setattr(font_manager, "findSystemFonts", lambda fontext="ttf": [str(system_copy), "/x/Other.ttf"])
+    assert _font_file(empty, "DejaVuSans.ttf") == system_copy
+    monkeypatch.setattr(font_manager, "findSystemFonts", lambda fontext="ttf": [])
+    with pytest.raises(RuntimeError, match="DejaVuSans-Bold.ttf"):
+        _font_file(empty, "DejaVuSans-Bold.ttf")

@@ -101,6 +101,8 @@ _RNG = np.random.default_rng(3)
     np.array([2.0, 2.0, 2.0, 2.0]),  # all tied: 0.5
     np.round(_RNG.gamma(0.5, 1.0, 50_000), 2),  # many ties, as log expected rates have
     _RNG.standard_normal(50_000),
+    _RNG.integers(0, 3, 20_000),  # whole-number scores
+    _RNG.standard_normal(20_000).astype(np.float32),
 ])
 def test_c_statistic_is_the_rank_formula_exactly(score):
     # the risk score's noise is searched on this value: it must be the rank-sum formula to the last bit
@@ -110,6 +112,7 @@ def test_c_statistic_is_the_rank_formula_exactly(score):
     n1, n0 = int(outcome.sum()), int((~outcome).sum())
     expected = (rankdata(score)[outcome].sum() - n1 * (n1 + 1) / 2.0) / (n1 * n0)
     assert c_statistic(score, outcome) == expected
+    assert c_statistic(score, outcome.astype(np.int64)) == expected  # outcomes as 0/1 counts
 
 
 def test_c_statistic_of_a_perfect_and_a_reversed_score_and_of_nothing_to_compare():

@@ -179,10 +179,13 @@ def test_the_queue_heap_is_heapqs_element_for_element():
         else:
             assert heap_pop(mine) is heapq.heappop(theirs)
         assert mine == theirs
-    bulk = [entry() for _ in range(500)]
-    mine, theirs = list(bulk), list(bulk)
-    heap_ify(mine)
-    heapq.heapify(theirs)
-    assert mine == theirs
-    popped = [heap_pop(mine) for _ in range(len(mine))]
-    assert [e[:3] for e in popped] == sorted(e[:3] for e in bulk)
+    for size in (0, 1, 2, 3, 500, 3000):  # CPython heapifies lists of more than 2,500 in another order
+        bulk = [entry() for _ in range(size)]
+        mine, theirs = list(bulk), list(bulk)
+        heap_ify(mine)
+        heapq.heapify(theirs)
+        assert mine == theirs
+        popped = [heap_pop(mine) for _ in range(len(mine))]
+        assert [e[:3] for e in popped] == sorted(e[:3] for e in bulk)
+    with pytest.raises(IndexError):
+        heap_pop([])
