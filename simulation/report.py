@@ -1553,7 +1553,7 @@ class PdfFlow:
             self.paragraph(f"{i + 1}. {title}", "", size=9.0, indent=0.1)
 
 
-def _title_only():
+def _title_only(title: str):
     """ReportLab's document information, holding the title only."""
     from reportlab.pdfbase.pdfdoc import PDFDictionary, PDFInfo, PDFString
 
@@ -1561,7 +1561,9 @@ def _title_only():
         def format(self, document):
             return PDFDictionary({"Title": PDFString(self.title)}).format(document)
 
-    return TitleOnly()
+    info = TitleOnly()
+    info.title = title
+    return info
 
 
 @lru_cache(maxsize=64)
@@ -1569,7 +1571,7 @@ def _colour(hex_colour: str):
     """A ReportLab colour from "#RRGGBB" or a named colour ("white")."""
     from reportlab.lib.colors import toColor
 
-    return toColor(hex_colour)  # "#RRGGBB" or a CSS name
+    return toColor(hex_colour)
 
 
 def render_pdf(blocks: list, images: dict[str, bytes]) -> bytes:
@@ -1577,17 +1579,16 @@ def render_pdf(blocks: list, images: dict[str, bytes]) -> bytes:
     from reportlab.pdfbase.pdfdoc import PDFInfo
     from reportlab.pdfgen.canvas import Canvas
 
+    title = "careshift report"
     buf = io.BytesIO()
     # invariant: the file's id is fixed, so a report rebuilt later is the same file; the document
     # information holds the title only (ReportLab's would add a fixed date of 2000 and its name)
     canvas = Canvas(buf, pagesize=(PAGE_W * 72, PAGE_H * 72), invariant=1, pageCompression=1)
-    canvas.setTitle("careshift report")
+    canvas.setTitle(title)
     doc = getattr(canvas, "_doc", None)
     if doc is not None and isinstance(getattr(doc, "info", None), PDFInfo):
-        info = _title_only()
-        info.title = "careshift report"
-        doc.info = info
-    flow = PdfFlow(canvas, "careshift report")
+        doc.info = _title_only(title)
+    flow = PdfFlow(canvas, title)
     flow.new_page()
     for block in blocks:
         if isinstance(block, Heading):
